@@ -1,0 +1,3 @@
+from metaopt_lib.cli import main
+
+raise SystemExit(main())
