@@ -1,0 +1,113 @@
+"""The offline data loaders: digits, and MNIST IDX files written by the test itself."""
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from metaopt_lib import data
+
+
+def write_idx(path, array: np.ndarray, type_code: int = 0x08, gz: bool = False, cut: int = 0, extra: bytes = b""):
+    header = struct.pack(">HBB", 0, type_code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    raw = header + array.astype(data._IDX_TYPES[type_code]).tobytes() + extra
+    raw = raw[:len(raw) - cut] if cut else raw
+    (gzip.open if gz else open)(path, "wb").write(raw)
+    return path
+
+
+def fake_mnist(folder, n_train=30, n_test=12, gz=False):
+    rng = np.random.default_rng(0)
+    suffix = ".gz" if gz else ""
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28)),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28)),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test),
+    }
+    for name, arr in arrays.items():
+        write_idx(folder / (name + suffix), arr, gz=gz)
+    return arrays
+
+
+def test_digits():
+    ds = data.load_digits()
+    assert ds.X_train.shape[1] == 64 and ds.image_shape == (8, 8) and ds.n_classes == 10
+    assert ds.X_train.dtype == torch.float32 and ds.y_train.dtype == torch.int64
+    assert 0.0 <= float(ds.X_train.min()) and float(ds.X_train.max()) == 1.0
+    assert len(ds.y_train) + len(ds.y_test) == 1797
+    X_tr, y_tr, X_val, y_val = ds.split_validation(0.2, seed=1)
+    assert len(y_tr) + len(y_val) == len(ds.y_train)
+    assert set(y_val.tolist()) == set(range(10))
+
+
+@pytest.mark.parametrize("type_code,dtype", [(0x08, np.uint8), (0x0B, np.int16), (0x0D, np.float32)])
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_round_trip(tmp_path, type_code, dtype, gz):
+    arr = (np.arange(2 * 3 * 4) % 100).reshape(2, 3, 4).astype(dtype)
+    path = write_idx(tmp_path / ("a.idx" + (".gz" if gz else "")), arr, type_code=type_code, gz=gz)
+    out = data.read_idx(path)
+    assert out.shape == (2, 3, 4) and np.array_equal(out, arr)
+
+
+@pytest.mark.parametrize("kind,needle", [("truncated", "truncated"), ("trailing", "trailing"),
+                                         ("magic", "bad magic"), ("short", "too short"),
+                                         ("badgzip", "cannot read")])
+def test_corrupt_idx_names_the_file_and_problem(tmp_path, kind, needle):
+    arr = np.zeros((3, 4), dtype=np.uint8)
+    path = tmp_path / "broken-idx1-ubyte"
+    if kind == "truncated":
+        write_idx(path, arr, cut=5)
+    elif kind == "trailing":
+        write_idx(path, arr, extra=b"xx")
+    elif kind == "magic":
+        path.write_bytes(b"\x12\x34\x08\x02" + bytes(20))
+    elif kind == "short":
+        path.write_bytes(b"\x00")
+    else:
+        path = tmp_path / "broken.gz"
+        path.write_bytes(b"not gzip at all")
+    with pytest.raises(data.IDXError) as err:
+        data.read_idx(path)
+    assert str(path) in str(err.value) and needle in str(err.value)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_from_idx(tmp_path, gz):
+    arrays = fake_mnist(tmp_path, gz=gz)
+    ds = data.load_mnist(tmp_path)
+    assert ds.name == "mnist" and ds.image_shape == (28, 28)
+    assert ds.X_train.shape == (30, 784) and ds.X_test.shape == (12, 784)
+    expected = torch.from_numpy(arrays["train-images-idx3-ubyte"].reshape(30, -1) / 255.0).float()
+    assert torch.allclose(ds.X_train, expected)
+    assert ds.y_test.tolist() == arrays["t10k-labels-idx1-ubyte"].tolist()
+    sub = data.load_mnist(tmp_path, n_train=10, n_test=5, seed=3)
+    assert sub.X_train.shape == (10, 784) and sub.X_test.shape == (5, 784)
+
+
+def test_load_mnist_from_environment(tmp_path, monkeypatch):
+    fake_mnist(tmp_path)
+    monkeypatch.setenv(data.MNIST_ENV, str(tmp_path))
+    assert data.load_dataset("mnist").name == "mnist"
+
+
+def test_mnist_falls_back_to_digits_and_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(data.MNIST_ENV, raising=False)
+    ds = data.load_mnist(tmp_path / "nothing-here")
+    assert ds.name == "digits"
+    out = capsys.readouterr().out
+    assert "digits" in out and "MNIST" in out and "не найдены" in out
+
+
+def test_mismatched_images_and_labels(tmp_path):
+    fake_mnist(tmp_path)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(7, dtype=np.uint8))
+    with pytest.raises(data.IDXError, match="do not match"):
+        data.load_mnist(tmp_path)
+
+
+def test_unknown_dataset():
+    with pytest.raises(ValueError, match="unknown dataset"):
+        data.load_dataset("cifar")
