@@ -142,15 +142,17 @@ def check_lectures(root: Path | None = None) -> list[str]:
     for src in lecture_sources(root):
         stems.add(src.stem)
         try:
-            for lang in LANGUAGES:
-                path = output_path(root, src.stem, lang)
-                if not path.exists():
-                    problems.append(f"{path.relative_to(root)} is missing: run `make lectures`")
-                elif path.read_text(encoding="utf-8") != rendered_text(src, lang):
-                    problems.append(f"{path.relative_to(root)} is out of date with {src.relative_to(root)}: "
-                                    "run `make lectures`")
+            nb = read_source(src)
         except LectureSourceError as err:
             problems.append(str(err))
+            continue
+        for lang in LANGUAGES:
+            path = output_path(root, src.stem, lang)
+            if not path.exists():
+                problems.append(f"{path.relative_to(root)} is missing: run `make lectures`")
+            elif path.read_text(encoding="utf-8") != nbformat.writes(render(nb, lang, src.stem)) + "\n":
+                problems.append(f"{path.relative_to(root)} is out of date with {src.relative_to(root)}: "
+                                "run `make lectures`")
     for lang in LANGUAGES:
         for path in sorted((root / "lectures" / lang).glob("*.ipynb")):
             if path.stem not in stems:
