@@ -1,0 +1,140 @@
+"""Students' self-check: run the visible test cells of an assignment notebook and show which pass.
+
+An assignment notebook ends with a locked cell::
+
+    from metaopt_lib.selfcheck import run_checks
+    run_checks("theory_1")
+
+It reads the saved notebook file (``theory_1.ipynb`` in the current folder, or any notebook there whose
+``metadata.metaopt.assignment`` is ``"theory_1"``), takes its test cells (nbgrader ``grade=True`` code cells —
+in a released notebook these are the visible tests only; hidden tests run at grading), executes each in the
+notebook's namespace (so the functions the student defined are the ones tested) and prints one line per test
+cell, in English and Russian: passed, failed (with the check's own message), or not yet implemented.
+Test cells are read from the file, the student's functions from the running kernel: run the answer cells first.
+
+Under nbgrader (``NBGRADER_EXECUTION`` set) it does nothing: the grader runs the test cells itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from metaopt_lib.i18n import both
+
+__all__ = ["CheckResult", "find_notebook", "test_cells", "run_checks"]
+
+PASSED, FAILED, NOT_DONE = "passed", "failed", "not implemented"
+_LABELS = {PASSED: ("PASS", "пройден"), FAILED: ("FAIL", "не пройден"),
+           NOT_DONE: ("TODO", "не реализовано")}
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one visible test cell."""
+
+    grade_id: str
+    points: float
+    status: str  # "passed" | "failed" | "not implemented"
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+def find_notebook(assignment: str, folder: str | os.PathLike = ".") -> Path:
+    """``<folder>/<assignment>.ipynb``, or the notebook in ``folder`` whose metadata names ``assignment``."""
+    folder = Path(folder)
+    direct = folder / f"{assignment}.ipynb"
+    if direct.is_file():
+        return direct
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError):
+            continue
+        if meta.get("metaopt", {}).get("assignment") == assignment:
+            return path
+    raise FileNotFoundError(both(
+        f"no notebook of assignment {assignment!r} in {folder.resolve()}: open the assignment's own notebook "
+        f"and save it (Ctrl+S) before the self-check",
+        f"в папке {folder.resolve()} нет ноутбука задания {assignment!r}: откройте ноутбук самого задания "
+        f"и сохраните его (Ctrl+S) перед самопроверкой"))
+
+
+def test_cells(path: str | os.PathLike) -> list[tuple[str, float, str]]:
+    """(grade_id, points, source) of every nbgrader test cell of the notebook at ``path``, in order."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(both(f"{path} is not a valid notebook (JSON): {exc}",
+                              f"{path} — не корректный ноутбук (JSON): {exc}")) from None
+    cells = []
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution"):
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(source)
+            cells.append((meta.get("grade_id", "?"), float(meta.get("points", 0) or 0), source))
+    return cells
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 400 else text[:400] + " ..."
+
+
+def run_checks(assignment: str, namespace: dict | None = None, notebook: str | os.PathLike | None = None,
+               verbose: bool = True) -> list[CheckResult]:
+    """Run the visible test cells of ``assignment`` in ``namespace`` (default: the caller's globals).
+
+    Returns one :class:`CheckResult` per test cell and prints a bilingual table with a summary line.
+    """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return []
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    path = Path(notebook) if notebook is not None else find_notebook(assignment)
+    results = []
+    for grade_id, points, source in test_cells(path):
+        try:
+            exec(compile(source, f"<test cell {grade_id}>", "exec"), namespace)
+        except NotImplementedError:
+            results.append(CheckResult(grade_id, points, NOT_DONE,
+                                       both("a function used here still raises NotImplementedError",
+                                            "используемая здесь функция ещё вызывает NotImplementedError")))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the self-check
+            where = traceback.extract_tb(exc.__traceback__)
+            line = next((f"line {f.lineno}: {f.line}" for f in reversed(where)
+                         if f.filename.startswith("<test cell")), "")
+            results.append(CheckResult(grade_id, points, FAILED,
+                                       f"{type(exc).__name__}: {_first_line(exc)}" + (f"\n    [{line}]" if line else "")))
+        else:
+            results.append(CheckResult(grade_id, points, PASSED))
+    if verbose:
+        _print(path, results)
+    return results
+
+
+def _print(path: Path, results: list[CheckResult]) -> None:
+    print(both(f"Self-check of {path.name}: visible tests only (hidden tests run when the work is graded)",
+               f"Самопроверка {path.name}: только открытые тесты (скрытые запускаются при оценивании)"))
+    for r in results:
+        en, ru = _LABELS[r.status]
+        print(f"  [{en} / {ru}] {r.grade_id} ({r.points:g} pt / балл.)")
+        if r.message:
+            for line in r.message.splitlines():
+                print(f"      {line}")
+    n_ok = sum(r.passed for r in results)
+    pts = sum(r.points for r in results if r.passed)
+    total = sum(r.points for r in results)
+    print(both(f"{n_ok} of {len(results)} test cells pass their visible checks ({pts:g} of {total:g} autograded points "
+               f"if the hidden tests pass too).",
+               f"{n_ok} из {len(results)} тестовых ячеек проходят открытые проверки ({pts:g} из {total:g} "
+               f"автоматически оцениваемых баллов, если пройдут и скрытые тесты)."))

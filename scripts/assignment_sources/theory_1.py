@@ -1,0 +1,456 @@
+# %% [markdown]
+# # Theory 1. The variational bound with a structure Γ
+#
+# **How this assignment works.** It has two parts of about equal weight:
+# 1. **Proof (10 points, graded by hand).** Write the proof in the answer cell below the statement, in Markdown
+#    with LaTeX formulas (`$...$`, `$$...$$`). The rubric under the answer cell lists the steps the grader looks for.
+# 2. **Code (10 points, graded automatically).** Implement the functions marked `# YOUR CODE HERE`. Every function
+#    is followed by a locked test cell: the visible checks are there to help you, hidden checks compare your result
+#    with brute-force enumeration, `torch.distributions` and Monte Carlo on several random instances.
+#
+# Do not rename the functions, do not edit or delete the locked cells. Work in `float64`. Before submitting, run
+# the whole notebook (*Kernel → Restart & Run All*), save it and run the self-check cell at the end.
+#
+# ---
+#
+# # Теория 1. Вариационная оценка при структуре Γ
+#
+# **Как устроено задание.** Две части примерно одинакового веса:
+# 1. **Доказательство (10 баллов, проверяется вручную).** Запишите доказательство в ячейке ответа под
+#    утверждением: Markdown с формулами LaTeX (`$...$`, `$$...$$`). Под ячейкой ответа — критерии оценивания:
+#    какие шаги ищет проверяющий.
+# 2. **Код (10 баллов, проверяется автоматически).** Реализуйте функции, помеченные `# ВАШ КОД ЗДЕСЬ`. За каждой
+#    функцией идёт закрытая ячейка с тестами: открытые проверки помогают вам, скрытые сравнивают ваш результат
+#    с полным перебором, `torch.distributions` и методом Монте-Карло на нескольких случайных примерах.
+#
+# Не переименовывайте функции, не меняйте и не удаляйте закрытые ячейки. Считайте в `float64`. Перед сдачей
+# выполните весь ноутбук (*Kernel → Restart & Run All*), сохраните его и запустите ячейку самопроверки в конце.
+
+# %% nb="setup" gid="setup"
+import math
+import os
+
+import numpy as np
+import torch
+
+from metaopt_lib.grading import check_close, check_true
+from metaopt_lib.seeding import set_seed
+
+GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))  # True while the notebook is being graded
+torch.set_default_dtype(torch.float64)
+set_seed(0)
+
+# The four structures Γ ∈ {0,1}², always in this order / четыре структуры Γ ∈ {0,1}², всегда в этом порядке
+STRUCTURES = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+def structure_log_prior(pi):
+    """log p(Γ|h) for the four structures: independent Bernoulli(π_j) switches / независимые Бернулли(π_j)."""
+    pi = torch.as_tensor(pi, dtype=torch.float64)
+    return (STRUCTURES * torch.log(pi) + (1 - STRUCTURES) * torch.log1p(-pi)).sum(dim=1)
+
+
+def example_problem(seed=0, n=8):
+    """A small random instance: X [n,2], y [n], alpha [2], noise_var, pi [2]."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 2, generator=g)
+    w = torch.tensor([1.5, 0.0])
+    y = X @ w + 0.5 * torch.randn(n, generator=g)
+    return X, y, torch.tensor([1.0, 2.0]), 0.25, torch.tensor([0.6, 0.3])
+
+
+X0, y0, alpha0, noise0, pi0 = example_problem()
+
+# %% [markdown]
+# ## The model and the statement
+#
+# Data $\mathcal D = (\mathbf X, \mathbf y)$, $\mathbf X \in \mathbb R^{n\times 2}$. A **structure**
+# $\Gamma = (\Gamma_1, \Gamma_2) \in \{0,1\}^2$ switches the two weights on and off. Prior (hyperparameters
+# $\mathbf h = (\boldsymbol\alpha, \boldsymbol\pi, \sigma^2)$):
+# $$p(\Gamma|\mathbf h) = \prod_{j=1}^2 \pi_j^{\Gamma_j}(1-\pi_j)^{1-\Gamma_j},\qquad
+#   p(\mathbf w|\Gamma, \mathbf h) = \mathcal N(\mathbf w\,|\,\mathbf 0, \mathbf A^{-1}),\ \mathbf A = \operatorname{diag}(\boldsymbol\alpha),$$
+# likelihood $p(\mathbf y|\mathbf X, \mathbf w, \Gamma) = \mathcal N(\mathbf y\,|\,\mathbf X_\Gamma \mathbf w, \sigma^2 \mathbf I)$
+# with $\mathbf X_\Gamma = \mathbf X \operatorname{diag}(\Gamma)$.
+# The variational distribution is $q(\mathbf w, \Gamma) = q(\Gamma)\, q(\mathbf w|\Gamma)$ with a categorical
+# $q(\Gamma)$ over the four structures and $q(\mathbf w|\Gamma) = \mathcal N(\mathbf m_\Gamma, \mathbf S_\Gamma)$.
+#
+# **Statement 1.** Let the prior of the parameters depend on the structure, $\mathbf w \sim p(\mathbf w|\Gamma,\mathbf h)$,
+# $\Gamma \sim p(\Gamma|\mathbf h)$, and let $q(\mathbf w, \Gamma) = q(\Gamma)q(\mathbf w|\Gamma)$. Then the
+# variational lower bound of the log evidence is
+# $$\log p(\mathbf y|\mathbf X, \mathbf h) \;\ge\; \mathcal L(q) =
+#   \mathbb E_{q(\mathbf w,\Gamma)} \log p(\mathbf y|\mathbf X, \mathbf w, \Gamma)
+#   - \mathrm{KL}\big(q(\Gamma)\,\|\,p(\Gamma|\mathbf h)\big)
+#   - \mathbb E_{\Gamma\sim q(\Gamma)} \mathrm{KL}\big(q(\mathbf w|\Gamma)\,\|\,p(\mathbf w|\Gamma,\mathbf h)\big),$$
+# and the gap is $\log p(\mathbf y|\mathbf X,\mathbf h) - \mathcal L(q) = \mathrm{KL}\big(q(\mathbf w,\Gamma)\,\|\,p(\mathbf w,\Gamma|\mathbf y,\mathbf X,\mathbf h)\big) \ge 0$
+# (equality iff $q$ is the posterior). Prove it: write out the divergence. Mind a slip in the lecture slide, which
+# equates KL with the ELBO: the correct identity is $\log p(\mathcal D|\mathbf h) = \mathrm{ELBO} + \mathrm{KL}(q\,\|\,p(\cdot|\mathcal D,\mathbf h))$.
+# The proof is for general densities (sums over Γ may be integrals); the model above is only for the code part.
+#
+# ---
+#
+# ## Модель и утверждение
+#
+# Выборка $\mathcal D = (\mathbf X, \mathbf y)$, $\mathbf X \in \mathbb R^{n\times 2}$. **Структура**
+# $\Gamma = (\Gamma_1, \Gamma_2) \in \{0,1\}^2$ включает и выключает два параметра. Априорное распределение
+# (гиперпараметры $\mathbf h = (\boldsymbol\alpha, \boldsymbol\pi, \sigma^2)$):
+# $$p(\Gamma|\mathbf h) = \prod_{j=1}^2 \pi_j^{\Gamma_j}(1-\pi_j)^{1-\Gamma_j},\qquad
+#   p(\mathbf w|\Gamma, \mathbf h) = \mathcal N(\mathbf w\,|\,\mathbf 0, \mathbf A^{-1}),\ \mathbf A = \operatorname{diag}(\boldsymbol\alpha),$$
+# правдоподобие $p(\mathbf y|\mathbf X, \mathbf w, \Gamma) = \mathcal N(\mathbf y\,|\,\mathbf X_\Gamma \mathbf w, \sigma^2 \mathbf I)$,
+# где $\mathbf X_\Gamma = \mathbf X \operatorname{diag}(\Gamma)$.
+# Вариационное распределение $q(\mathbf w, \Gamma) = q(\Gamma)\, q(\mathbf w|\Gamma)$: категориальное $q(\Gamma)$
+# на четырёх структурах и $q(\mathbf w|\Gamma) = \mathcal N(\mathbf m_\Gamma, \mathbf S_\Gamma)$.
+#
+# **Утверждение 1.** Пусть априорное распределение параметров зависит от структуры:
+# $\mathbf w \sim p(\mathbf w|\Gamma,\mathbf h)$, $\Gamma \sim p(\Gamma|\mathbf h)$, и $q(\mathbf w, \Gamma) = q(\Gamma)q(\mathbf w|\Gamma)$.
+# Тогда вариационная нижняя оценка логарифма обоснованности имеет вид
+# $$\log p(\mathbf y|\mathbf X, \mathbf h) \;\ge\; \mathcal L(q) =
+#   \mathbb E_{q(\mathbf w,\Gamma)} \log p(\mathbf y|\mathbf X, \mathbf w, \Gamma)
+#   - \mathrm{KL}\big(q(\Gamma)\,\|\,p(\Gamma|\mathbf h)\big)
+#   - \mathbb E_{\Gamma\sim q(\Gamma)} \mathrm{KL}\big(q(\mathbf w|\Gamma)\,\|\,p(\mathbf w|\Gamma,\mathbf h)\big),$$
+# а разрыв равен $\log p(\mathbf y|\mathbf X,\mathbf h) - \mathcal L(q) = \mathrm{KL}\big(q(\mathbf w,\Gamma)\,\|\,p(\mathbf w,\Gamma|\mathbf y,\mathbf X,\mathbf h)\big) \ge 0$
+# (равенство тогда и только тогда, когда $q$ — апостериорное распределение). Докажите это, расписав дивергенцию.
+# Осторожно: на слайде лекции KL приравнена к ELBO — это опечатка; верно
+# $\log p(\mathcal D|\mathbf h) = \mathrm{ELBO} + \mathrm{KL}(q\,\|\,p(\cdot|\mathcal D,\mathbf h))$.
+# Доказательство — для произвольных плотностей (суммы по Γ могут быть интегралами); модель выше нужна только для кода.
+
+# %% [markdown] nb="manual" gid="proof" points=10
+# **Proof / Доказательство.**
+#
+# Write $p(\mathbf y,\mathbf w,\Gamma|\mathbf X,\mathbf h) = p(\mathbf y|\mathbf X,\mathbf w,\Gamma)\,p(\mathbf w|\Gamma,\mathbf h)\,p(\Gamma|\mathbf h)$
+# and let $\operatorname{supp} q \subseteq \operatorname{supp} p$ (otherwise the KL terms are $+\infty$ and the bound is trivial).
+#
+# *Step 1 (Bayes).* For every $(\mathbf w,\Gamma)$ with $q>0$:
+# $\log p(\mathbf y|\mathbf X,\mathbf h) = \log p(\mathbf y,\mathbf w,\Gamma|\mathbf X,\mathbf h) - \log p(\mathbf w,\Gamma|\mathbf y,\mathbf X,\mathbf h)$.
+# The left side does not depend on $(\mathbf w,\Gamma)$; take $\mathbb E_q$ and add and subtract $\log q(\mathbf w,\Gamma)$:
+# $$\log p(\mathbf y|\mathbf X,\mathbf h) = \underbrace{\mathbb E_q \log\frac{p(\mathbf y,\mathbf w,\Gamma|\mathbf X,\mathbf h)}{q(\mathbf w,\Gamma)}}_{\mathcal L(q)}
+#   + \underbrace{\mathbb E_q \log\frac{q(\mathbf w,\Gamma)}{p(\mathbf w,\Gamma|\mathbf y,\mathbf X,\mathbf h)}}_{\mathrm{KL}(q\|p(\cdot|\mathcal D,\mathbf h))}.$$
+#
+# *Step 2 (Gibbs).* $\mathrm{KL}\ge 0$ with equality iff the two distributions coincide ($-\log$ is convex, Jensen:
+# $-\mathrm{KL} = \mathbb E_q\log\frac{p}{q} \le \log \mathbb E_q \frac{p}{q} \le \log 1 = 0$), hence $\log p(\mathbf y|\mathbf X,\mathbf h) \ge \mathcal L(q)$,
+# with equality iff $q = p(\mathbf w,\Gamma|\mathcal D,\mathbf h)$.
+#
+# *Step 3 (split off the likelihood).*
+# $\mathcal L(q) = \mathbb E_q\log p(\mathbf y|\mathbf X,\mathbf w,\Gamma) - \mathbb E_q\log\frac{q(\mathbf w,\Gamma)}{p(\mathbf w,\Gamma|\mathbf h)}
+#  = \mathbb E_q\log p(\mathbf y|\mathbf X,\mathbf w,\Gamma) - \mathrm{KL}\big(q(\mathbf w,\Gamma)\,\|\,p(\mathbf w,\Gamma|\mathbf h)\big)$.
+#
+# *Step 4 (chain rule for KL).* With $q(\mathbf w,\Gamma)=q(\Gamma)q(\mathbf w|\Gamma)$ and $p(\mathbf w,\Gamma|\mathbf h)=p(\Gamma|\mathbf h)p(\mathbf w|\Gamma,\mathbf h)$,
+# $$\mathrm{KL}\big(q(\mathbf w,\Gamma)\|p(\mathbf w,\Gamma|\mathbf h)\big)
+#  = \sum_\Gamma q(\Gamma)\!\int q(\mathbf w|\Gamma)\Big[\log\frac{q(\Gamma)}{p(\Gamma|\mathbf h)} + \log\frac{q(\mathbf w|\Gamma)}{p(\mathbf w|\Gamma,\mathbf h)}\Big]d\mathbf w
+#  = \mathrm{KL}\big(q(\Gamma)\|p(\Gamma|\mathbf h)\big) + \mathbb E_{q(\Gamma)}\mathrm{KL}\big(q(\mathbf w|\Gamma)\|p(\mathbf w|\Gamma,\mathbf h)\big),$$
+# because $\int q(\mathbf w|\Gamma)d\mathbf w = 1$ in the first term. Substituting into step 3 gives the statement.
+# (Steps 1–2 are also the Jensen bound $\log \mathbb E_q \frac{p(\mathbf y,\mathbf w,\Gamma)}{q} \ge \mathbb E_q\log\frac{p(\mathbf y,\mathbf w,\Gamma)}{q}$.) $\blacksquare$
+
+# %% [markdown]
+# ### Grading rubric (10 points) / Критерии оценивания (10 баллов)
+#
+# | step | points |
+# |---|---|
+# | Joint model written correctly, $p(\mathbf y,\mathbf w,\Gamma) = p(\mathbf y|\mathbf w,\Gamma)p(\mathbf w|\Gamma,\mathbf h)p(\Gamma|\mathbf h)$; support condition mentioned | 1 |
+# | Decomposition $\log p(\mathbf y|\mathbf X,\mathbf h) = \mathcal L(q) + \mathrm{KL}(q\|p(\mathbf w,\Gamma|\mathcal D,\mathbf h))$ derived (not just quoted), or an equivalent Jensen argument | 3 |
+# | $\mathrm{KL}\ge0$ justified (Jensen/Gibbs) and the equality case stated | 2 |
+# | Chain rule: $\mathrm{KL}$ of the joint $=\mathrm{KL}(q(\Gamma)\|p(\Gamma|\mathbf h)) + \mathbb E_{q(\Gamma)}\mathrm{KL}(q(\mathbf w|\Gamma)\|p(\mathbf w|\Gamma,\mathbf h))$, with the step $\int q(\mathbf w|\Gamma)d\mathbf w=1$ | 3 |
+# | Clarity: every expectation says over what; the slide's slip (KL = ELBO) is not repeated | 1 |
+#
+# ---
+#
+# | шаг | баллы |
+# |---|---|
+# | Правильно записана совместная модель $p(\mathbf y,\mathbf w,\Gamma) = p(\mathbf y|\mathbf w,\Gamma)p(\mathbf w|\Gamma,\mathbf h)p(\Gamma|\mathbf h)$; упомянуто условие на носители | 1 |
+# | Выведено (а не процитировано) разложение $\log p(\mathbf y|\mathbf X,\mathbf h) = \mathcal L(q) + \mathrm{KL}(q\|p(\mathbf w,\Gamma|\mathcal D,\mathbf h))$ или эквивалентное рассуждение через неравенство Йенсена | 3 |
+# | Обосновано $\mathrm{KL}\ge0$ (Йенсен/Гиббс) и указан случай равенства | 2 |
+# | Цепное правило: $\mathrm{KL}$ совместных $=\mathrm{KL}(q(\Gamma)\|p(\Gamma|\mathbf h)) + \mathbb E_{q(\Gamma)}\mathrm{KL}(q(\mathbf w|\Gamma)\|p(\mathbf w|\Gamma,\mathbf h))$, с шагом $\int q(\mathbf w|\Gamma)d\mathbf w=1$ | 3 |
+# | Ясность: у каждого матожидания указано, по чему оно берётся; опечатка слайда (KL = ELBO) не повторена | 1 |
+
+# %% [markdown]
+# ## Part 2. Code
+#
+# ### 2.1 Evidence of each structure (3 points)
+# Implement `log_evidence_structures(X, y, alpha, noise_var)`: a tensor of length 4 with
+# $\log p(\mathbf y|\mathbf X,\Gamma,\mathbf h)$ for the structures in the order of `STRUCTURES`. Integrate $\mathbf w$
+# out: $\mathbf y|\Gamma \sim \mathcal N(\mathbf 0,\ \sigma^2\mathbf I + \mathbf X_\Gamma\mathbf A^{-1}\mathbf X_\Gamma^\top)$.
+# The full evidence is then $\log p(\mathbf y|\mathbf X,\mathbf h) = \log\sum_\Gamma p(\Gamma|\mathbf h)\,p(\mathbf y|\mathbf X,\Gamma,\mathbf h)$
+# (`torch.logsumexp(structure_log_prior(pi) + log_evidence_structures(...), 0)`).
+#
+# ---
+#
+# ## Часть 2. Код
+#
+# ### 2.1 Обоснованность каждой структуры (3 балла)
+# Реализуйте `log_evidence_structures(X, y, alpha, noise_var)`: тензор длины 4 из
+# $\log p(\mathbf y|\mathbf X,\Gamma,\mathbf h)$ для структур в порядке `STRUCTURES`. Проинтегрируйте по $\mathbf w$:
+# $\mathbf y|\Gamma \sim \mathcal N(\mathbf 0,\ \sigma^2\mathbf I + \mathbf X_\Gamma\mathbf A^{-1}\mathbf X_\Gamma^\top)$.
+# Полная обоснованность: $\log p(\mathbf y|\mathbf X,\mathbf h) = \log\sum_\Gamma p(\Gamma|\mathbf h)\,p(\mathbf y|\mathbf X,\Gamma,\mathbf h)$
+# (`torch.logsumexp(structure_log_prior(pi) + log_evidence_structures(...), 0)`).
+
+# %% nb="answer" gid="log_evidence_structures"
+def log_evidence_structures(X, y, alpha, noise_var):
+    """log p(y | X, Γ, h) for the four structures of STRUCTURES, a tensor [4]."""
+    ### BEGIN SOLUTION
+    n = X.shape[0]
+    out = []
+    for gamma in STRUCTURES:
+        Xg = X * gamma
+        C = noise_var * torch.eye(n) + Xg @ torch.diag(1.0 / alpha) @ Xg.T
+        L = torch.linalg.cholesky(C)
+        z = torch.linalg.solve_triangular(L, y[:, None], upper=False)[:, 0]
+        out.append(-0.5 * n * math.log(2 * math.pi) - torch.log(torch.diagonal(L)).sum() - 0.5 * z @ z)
+    return torch.stack(out)
+    ### END SOLUTION
+
+
+# %% nb="tests" gid="test_log_evidence_structures" points=3
+_le = log_evidence_structures(X0, y0, alpha0, noise0)
+check_true("test_log_evidence_structures:shape", tuple(_le.shape) == (4,), "a tensor of 4 values / тензор из 4 значений")
+# Γ = (0,0): the data are pure noise / при Γ = (0,0) данные — чистый шум
+_noise_only = -0.5 * len(y0) * math.log(2 * math.pi * noise0) - 0.5 * float(y0 @ y0) / noise0
+check_close("test_log_evidence_structures:empty_structure", _le[0], _noise_only, rtol=1e-9, atol=1e-9)
+### BEGIN HIDDEN TESTS
+from torch.distributions import MultivariateNormal as _MVN
+from metaopt_lib.evidence import log_evidence_blr as _leblr
+for _seed in (11, 12, 13):
+    _g = torch.Generator().manual_seed(_seed)
+    _n = 6 + _seed % 4
+    _X = torch.randn(_n, 2, generator=_g) * 1.5
+    _y = torch.randn(_n, generator=_g)
+    _alpha = 0.3 + 3 * torch.rand(2, generator=_g)
+    _s2 = 0.1 + torch.rand(1, generator=_g).item()
+    _got = log_evidence_structures(_X, _y, _alpha, _s2)
+    _ref = []
+    for _gam in STRUCTURES:
+        _Xg = _X * _gam
+        _cov = _s2 * torch.eye(_n) + _Xg @ torch.diag(1 / _alpha) @ _Xg.T
+        _ref.append(_MVN(torch.zeros(_n), covariance_matrix=_cov).log_prob(_y))
+    check_close(f"test_log_evidence_structures:mvn_seed{_seed}", _got, torch.stack(_ref), rtol=1e-8, atol=1e-8)
+    # the full structure agrees with the library's Bayesian linear regression evidence
+    check_close(f"test_log_evidence_structures:blr_seed{_seed}", _got[3], _leblr(_X, _y, _alpha, _s2), rtol=1e-8, atol=1e-8)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 2.2 The bound with structure Γ (4 points)
+# Implement `structured_bound(X, y, alpha, noise_var, pi, q_gamma, q_means, q_covs)`: the right-hand side
+# $\mathcal L(q)$ of Statement 1 for `q_gamma` [4] (probabilities of the structures, some may be 0),
+# `q_means` [4, 2] and `q_covs` [4, 2, 2] (the Gaussian $q(\mathbf w|\Gamma)$ of each structure). Use closed forms:
+# $\mathbb E_{\mathcal N(\mathbf m,\mathbf S)}\|\mathbf y-\mathbf X_\Gamma\mathbf w\|^2 = \|\mathbf y-\mathbf X_\Gamma\mathbf m\|^2 + \operatorname{tr}(\mathbf X_\Gamma\mathbf S\mathbf X_\Gamma^\top)$
+# and the KL divergence of two Gaussians. Convention $0\log 0 = 0$ (`torch.xlogy`).
+# The hidden tests check $\mathcal L(q) = \log p(\mathbf y|\mathbf X,\mathbf h) - \mathrm{KL}(q\|p(\mathbf w,\Gamma|\mathcal D,\mathbf h))$,
+# both sides by enumeration of Γ, and a Monte Carlo estimate of $\mathcal L(q)$.
+#
+# ---
+#
+# ### 2.2 Оценка при структуре Γ (4 балла)
+# Реализуйте `structured_bound(X, y, alpha, noise_var, pi, q_gamma, q_means, q_covs)`: правую часть
+# $\mathcal L(q)$ утверждения 1 для `q_gamma` [4] (вероятности структур, некоторые могут быть 0),
+# `q_means` [4, 2] и `q_covs` [4, 2, 2] (гауссовское $q(\mathbf w|\Gamma)$ каждой структуры). Используйте явные формулы:
+# $\mathbb E_{\mathcal N(\mathbf m,\mathbf S)}\|\mathbf y-\mathbf X_\Gamma\mathbf w\|^2 = \|\mathbf y-\mathbf X_\Gamma\mathbf m\|^2 + \operatorname{tr}(\mathbf X_\Gamma\mathbf S\mathbf X_\Gamma^\top)$
+# и дивергенцию KL двух гауссиан. Соглашение $0\log 0 = 0$ (`torch.xlogy`).
+# Скрытые тесты проверяют $\mathcal L(q) = \log p(\mathbf y|\mathbf X,\mathbf h) - \mathrm{KL}(q\|p(\mathbf w,\Gamma|\mathcal D,\mathbf h))$,
+# обе части — перебором Γ, и оценку $\mathcal L(q)$ методом Монте-Карло.
+
+# %% nb="answer" gid="structured_bound"
+def structured_bound(X, y, alpha, noise_var, pi, q_gamma, q_means, q_covs):
+    """The variational lower bound L(q) of Statement 1 (a scalar tensor)."""
+    ### BEGIN SOLUTION
+    n = X.shape[0]
+    log_prior_gamma = structure_log_prior(pi)
+    kl_gamma = (torch.xlogy(q_gamma, q_gamma) - q_gamma * log_prior_gamma).sum()
+    total = -kl_gamma
+    for k, gamma in enumerate(STRUCTURES):
+        if float(q_gamma[k]) == 0.0:
+            continue
+        m, S = q_means[k], q_covs[k]
+        Xg = X * gamma
+        resid = y - Xg @ m
+        exp_sq = resid @ resid + torch.trace(Xg @ S @ Xg.T)
+        exp_loglik = -0.5 * n * math.log(2 * math.pi * noise_var) - 0.5 * exp_sq / noise_var
+        kl_w = 0.5 * (torch.sum(alpha * torch.diagonal(S)) + m @ (alpha * m) - 2
+                      - torch.log(alpha).sum() - torch.logdet(S))
+        total = total + q_gamma[k] * (exp_loglik - kl_w)
+    return total
+    ### END SOLUTION
+
+
+# %% nb="tests" gid="test_structured_bound" points=4
+_qg = torch.tensor([0.1, 0.2, 0.3, 0.4])
+_qm = torch.zeros(4, 2)
+_qS = torch.eye(2).repeat(4, 1, 1)
+_b = structured_bound(X0, y0, alpha0, noise0, pi0, _qg, _qm, _qS)
+_logZ = torch.logsumexp(structure_log_prior(pi0) + log_evidence_structures(X0, y0, alpha0, noise0), 0)
+check_true("test_structured_bound:scalar", _b.numel() == 1, "the bound is one number / оценка — одно число")
+check_true("test_structured_bound:below_evidence", float(_b) <= float(_logZ) + 1e-9,
+           "the bound never exceeds the log evidence / оценка не превосходит логарифм обоснованности")
+### BEGIN HIDDEN TESTS
+from torch.distributions import MultivariateNormal as _MVN, kl_divergence as _kl
+
+
+def _ref_problem(seed):
+    g = torch.Generator().manual_seed(seed)
+    n = 7 + seed % 3
+    X = torch.randn(n, 2, generator=g)
+    y = X @ torch.tensor([1.0, -0.5]) + 0.7 * torch.randn(n, generator=g)
+    alpha = 0.3 + 3 * torch.rand(2, generator=g)
+    s2 = 0.2 + torch.rand(1, generator=g).item()
+    pi = 0.15 + 0.7 * torch.rand(2, generator=g)
+    qg = torch.rand(4, generator=g) + 0.05
+    qg = qg / qg.sum()
+    qm = torch.randn(4, 2, generator=g)
+    B = torch.randn(4, 2, 2, generator=g)
+    qS = B @ B.transpose(1, 2) + 0.1 * torch.eye(2)
+    return X, y, alpha, s2, pi, qg, qm, qS
+
+
+def _ref_posterior(X, y, alpha, s2, pi):
+    """Exact posterior by Gaussian conditioning (covariance form) and Bayes over the four structures."""
+    n = X.shape[0]
+    logp = []
+    means, covs = [], []
+    P = torch.diag(1 / alpha)
+    for gam in STRUCTURES:
+        Xg = X * gam
+        C = s2 * torch.eye(n) + Xg @ P @ Xg.T
+        logp.append(_MVN(torch.zeros(n), covariance_matrix=C).log_prob(y))
+        K = P @ Xg.T @ torch.linalg.inv(C)
+        means.append(K @ y)
+        cov = P - K @ Xg @ P
+        covs.append(0.5 * (cov + cov.T))
+    logp = torch.stack(logp)
+    lpg = torch.stack([torch.distributions.Bernoulli(probs=pi).log_prob(gam).sum() for gam in STRUCTURES])
+    logZ = torch.logsumexp(lpg + logp, 0)
+    return logZ, torch.exp(lpg + logp - logZ), torch.stack(means), torch.stack(covs)
+
+
+def _ref_kl_to_posterior(qg, qm, qS, post):
+    logZ, pg, pm, pS = post
+    kl = torch.sum(torch.xlogy(qg, qg) - torch.xlogy(qg, pg))
+    for k in range(4):
+        if float(qg[k]) > 0:
+            kl = kl + qg[k] * _kl(_MVN(qm[k], covariance_matrix=qS[k]), _MVN(pm[k], covariance_matrix=pS[k]))
+    return kl
+
+
+for _seed in (21, 22, 23):
+    _X, _y, _alpha, _s2, _pi, _qg, _qm, _qS = _ref_problem(_seed)
+    _post = _ref_posterior(_X, _y, _alpha, _s2, _pi)
+    _got = structured_bound(_X, _y, _alpha, _s2, _pi, _qg, _qm, _qS)
+    check_close(f"test_structured_bound:evidence_minus_kl_seed{_seed}", _got,
+                _post[0] - _ref_kl_to_posterior(_qg, _qm, _qS, _post), rtol=1e-8, atol=1e-8)
+    # q = the posterior: the bound equals the log evidence
+    check_close(f"test_structured_bound:tight_seed{_seed}", structured_bound(_X, _y, _alpha, _s2, _pi, *_post[1:]),
+                _post[0], rtol=1e-8, atol=1e-8)
+# a structure with zero variational probability contributes nothing
+_X, _y, _alpha, _s2, _pi, _qg, _qm, _qS = _ref_problem(24)
+_qg = torch.tensor([0.0, 0.5, 0.0, 0.5])
+_post = _ref_posterior(_X, _y, _alpha, _s2, _pi)
+check_close("test_structured_bound:zero_mass", structured_bound(_X, _y, _alpha, _s2, _pi, _qg, _qm, _qS),
+            _post[0] - _ref_kl_to_posterior(_qg, _qm, _qS, _post), rtol=1e-8, atol=1e-8)
+# Monte Carlo: L(q) = E_q [log p(y, w, Γ) - log q(w, Γ)], 200 000 draws, within 5 standard errors
+_X, _y, _alpha, _s2, _pi, _qg, _qm, _qS = _ref_problem(25)
+_g = torch.Generator().manual_seed(25)
+_N = 200_000
+_k = torch.multinomial(_qg, _N, replacement=True, generator=_g)
+_eps = torch.randn(_N, 2, generator=_g)
+_Lc = torch.linalg.cholesky(_qS)
+_w = _qm[_k] + torch.einsum("nij,nj->ni", _Lc[_k], _eps)
+_gam = STRUCTURES[_k]
+_pred = (_X[None] * _gam[:, None, :]) @ _w[:, :, None]
+_loglik = torch.distributions.Normal(_pred[..., 0], math.sqrt(_s2)).log_prob(_y[None]).sum(1)
+_logpw = torch.distributions.Normal(0.0, 1 / torch.sqrt(_alpha)).log_prob(_w).sum(1)
+_logpg = torch.distributions.Bernoulli(probs=_pi).log_prob(_gam).sum(1)
+_logq = torch.log(_qg[_k]) + _MVN(_qm[_k], scale_tril=_Lc[_k]).log_prob(_w)
+_terms = _loglik + _logpw + _logpg - _logq
+_se = float(_terms.std() / math.sqrt(_N))
+_got = float(structured_bound(_X, _y, _alpha, _s2, _pi, _qg, _qm, _qS))
+check_true("test_structured_bound:monte_carlo", abs(_got - float(_terms.mean())) < 5 * _se,
+           f"Monte Carlo estimate {float(_terms.mean()):.4f} ± {_se:.4f}, got {_got:.4f}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 2.3 The exact posterior (3 points)
+# Implement `structured_posterior(X, y, alpha, noise_var, pi)` returning `(post_gamma, post_means, post_covs)` of
+# shapes [4], [4, 2], [4, 2, 2]: $p(\Gamma|\mathcal D,\mathbf h) \propto p(\Gamma|\mathbf h)p(\mathbf y|\mathbf X,\Gamma,\mathbf h)$
+# and $p(\mathbf w|\Gamma,\mathcal D,\mathbf h) = \mathcal N(\mathbf M_\Gamma^{-1}\mathbf X_\Gamma^\top\mathbf y/\sigma^2,\ \mathbf M_\Gamma^{-1})$,
+# $\mathbf M_\Gamma = \mathbf A + \mathbf X_\Gamma^\top\mathbf X_\Gamma/\sigma^2$. By Statement 1 your bound at this $q$
+# must equal the log evidence.
+#
+# ---
+#
+# ### 2.3 Точное апостериорное распределение (3 балла)
+# Реализуйте `structured_posterior(X, y, alpha, noise_var, pi)`, возвращающую `(post_gamma, post_means, post_covs)`
+# форм [4], [4, 2], [4, 2, 2]: $p(\Gamma|\mathcal D,\mathbf h) \propto p(\Gamma|\mathbf h)p(\mathbf y|\mathbf X,\Gamma,\mathbf h)$
+# и $p(\mathbf w|\Gamma,\mathcal D,\mathbf h) = \mathcal N(\mathbf M_\Gamma^{-1}\mathbf X_\Gamma^\top\mathbf y/\sigma^2,\ \mathbf M_\Gamma^{-1})$,
+# $\mathbf M_\Gamma = \mathbf A + \mathbf X_\Gamma^\top\mathbf X_\Gamma/\sigma^2$. По утверждению 1 ваша оценка при таком $q$
+# должна совпасть с логарифмом обоснованности.
+
+# %% nb="answer" gid="structured_posterior"
+def structured_posterior(X, y, alpha, noise_var, pi):
+    """(post_gamma [4], post_means [4,2], post_covs [4,2,2]) of the exact posterior."""
+    ### BEGIN SOLUTION
+    log_joint = structure_log_prior(pi) + log_evidence_structures(X, y, alpha, noise_var)
+    post_gamma = torch.softmax(log_joint, 0)
+    means, covs = [], []
+    for gamma in STRUCTURES:
+        Xg = X * gamma
+        M = torch.diag(alpha) + Xg.T @ Xg / noise_var
+        cov = torch.linalg.inv(M)
+        means.append(cov @ Xg.T @ y / noise_var)
+        covs.append(0.5 * (cov + cov.T))
+    return post_gamma, torch.stack(means), torch.stack(covs)
+    ### END SOLUTION
+
+
+# %% nb="tests" gid="test_structured_posterior" points=3
+_pg, _pm, _pS = structured_posterior(X0, y0, alpha0, noise0, pi0)
+check_true("test_structured_posterior:shapes", tuple(_pg.shape) == (4,) and tuple(_pm.shape) == (4, 2)
+           and tuple(_pS.shape) == (4, 2, 2), "shapes [4], [4,2], [4,2,2] / формы [4], [4,2], [4,2,2]")
+check_close("test_structured_posterior:normalised", _pg.sum(), 1.0, rtol=1e-10, atol=1e-10)
+# a switched-off weight keeps its prior / выключенный параметр сохраняет априорное распределение
+check_close("test_structured_posterior:off_weight_prior", _pS[0], torch.diag(1 / alpha0), rtol=1e-9, atol=1e-12)
+### BEGIN HIDDEN TESTS
+from torch.distributions import MultivariateNormal as _MVN
+for _seed in (31, 32, 33):
+    _g = torch.Generator().manual_seed(_seed)
+    _n = 5 + _seed % 5
+    _X = torch.randn(_n, 2, generator=_g)
+    _y = _X @ torch.tensor([0.8, 0.3]) + 0.5 * torch.randn(_n, generator=_g)
+    _alpha = 0.3 + 3 * torch.rand(2, generator=_g)
+    _s2 = 0.1 + torch.rand(1, generator=_g).item()
+    _pi = 0.15 + 0.7 * torch.rand(2, generator=_g)
+    _pg, _pm, _pS = structured_posterior(_X, _y, _alpha, _s2, _pi)
+    # reference: joint Gaussian of (w, y) conditioned on y (covariance form), Bayes over the structures
+    _P = torch.diag(1 / _alpha)
+    _lp, _rm, _rS = [], [], []
+    for _gam in STRUCTURES:
+        _Xg = _X * _gam
+        _C = _s2 * torch.eye(_n) + _Xg @ _P @ _Xg.T
+        _lp.append(_MVN(torch.zeros(_n), covariance_matrix=_C).log_prob(_y)
+                   + torch.distributions.Bernoulli(probs=_pi).log_prob(_gam).sum())
+        _K = _P @ _Xg.T @ torch.linalg.inv(_C)
+        _rm.append(_K @ _y)
+        _rS.append(_P - _K @ _Xg @ _P)
+    _lp = torch.stack(_lp)
+    check_close(f"test_structured_posterior:gamma_seed{_seed}", _pg, torch.softmax(_lp, 0), rtol=1e-8, atol=1e-10)
+    check_close(f"test_structured_posterior:means_seed{_seed}", _pm, torch.stack(_rm), rtol=1e-8, atol=1e-10)
+    check_close(f"test_structured_posterior:covs_seed{_seed}", _pS, torch.stack(_rS), rtol=1e-8, atol=1e-10)
+    # the bound at the posterior is the log evidence (Statement 1, equality case)
+    check_close(f"test_structured_posterior:tight_seed{_seed}",
+                structured_bound(_X, _y, _alpha, _s2, _pi, _pg, _pm, _pS), torch.logsumexp(_lp, 0),
+                rtol=1e-8, atol=1e-8)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Self-check before submitting
+# Save the notebook (Ctrl+S), then run the cell below. It runs the visible tests of this notebook against your
+# functions and lists which pass. Hidden tests run only when the work is graded, so passing here is necessary,
+# not sufficient.
+#
+# ---
+#
+# ## Самопроверка перед сдачей
+# Сохраните ноутбук (Ctrl+S) и запустите ячейку ниже. Она выполнит открытые тесты этого ноутбука на ваших функциях
+# и покажет, какие пройдены. Скрытые тесты запускаются только при оценивании: пройти открытые необходимо, но
+# недостаточно.
+
+# %% nb="setup" gid="selfcheck"
+from metaopt_lib.selfcheck import run_checks
+
+if not GRADING:
+    run_checks("theory_1")
