@@ -1,0 +1,123 @@
+"""metaopt_lib.training against ground truth: the loss against a hand formula, FISTA against the optimality
+conditions (gradient / subgradient), masks and warm starts."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from metaopt_lib import training as T
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one intra-op thread avoids thread contention on the shared 2-core machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _data(n=120, d=6, k=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, d, generator=g, dtype=torch.float64)
+    Wt = torch.randn(k, d, generator=g, dtype=torch.float64) * 3
+    y = (X @ Wt.T + 0.3 * torch.randn(n, k, generator=g, dtype=torch.float64)).argmax(1)
+    return X, y, k
+
+
+def test_logreg_loss_matches_hand_formula():
+    X, y, k = _data()
+    g = torch.Generator().manual_seed(1)
+    W = torch.randn(k, X.shape[1], generator=g, dtype=torch.float64)
+    b = torch.randn(k, generator=g, dtype=torch.float64)
+    logits = X @ W.T + b
+    nll = -(logits[torch.arange(len(y)), y] - torch.logsumexp(logits, 1)).mean()
+    expected = nll + 0.1 * W.abs().sum() + 0.2 * (W ** 2).sum()
+    assert torch.allclose(T.logreg_loss(W, b, X, y, l1=0.1, l2=0.2), expected)
+    # the biases are not regularised
+    assert torch.allclose(T.logreg_loss(W, b + 5, X, y, 0.0, 1.0) - T.logreg_loss(W, b + 5, X, y),
+                          (W ** 2).sum())
+
+
+def test_lipschitz_bound_dominates_the_hessian():
+    X, y, k = _data(n=40, d=3)
+    W = torch.randn(k, 3, dtype=torch.float64)
+    b = torch.randn(k, dtype=torch.float64)
+    flat = torch.cat([W.reshape(-1), b])
+
+    def f(v):
+        return T.logreg_loss(v[:k * 3].reshape(k, 3), v[k * 3:], X, y, l2=0.3)
+
+    H = torch.autograd.functional.hessian(f, flat)
+    assert torch.linalg.eigvalsh(H)[-1] <= T.lipschitz_logreg(X, l2=0.3) + 1e-9
+
+
+def test_train_logreg_reaches_the_l2_optimum():
+    X, y, k = _data()
+    W, b = T.train_logreg(X, y, k, l2=0.01, epochs=3000, lr=1.0)
+    gW, gb = torch.func.grad(lambda W_, b_: T.logreg_loss(W_, b_, X, y, l2=0.01), argnums=(0, 1))(W, b)
+    assert gW.abs().max() < 1e-6 and gb.abs().max() < 1e-6
+
+
+def test_train_logreg_l1_satisfies_subgradient_conditions():
+    X, y, k = _data()
+    l1 = 0.01
+    W, b = T.train_logreg(X, y, k, l1=l1, epochs=4000, lr=1.0)
+    gW, gb = torch.func.grad(lambda W_, b_: T.logreg_loss(W_, b_, X, y), argnums=(0, 1))(W, b)
+    nz = W != 0
+    assert (~nz).any(), "L1 should give exact zeros at this strength"
+    assert torch.allclose(gW[nz], -l1 * torch.sign(W[nz]), atol=1e-5)  # ∇L + l1·sign(W) = 0
+    assert (gW[~nz].abs() <= l1 + 1e-5).all()                          # |∇L| ≤ l1 where W = 0
+    assert gb.abs().max() < 1e-5
+
+
+def test_mask_keeps_pruned_weights_zero_and_warm_start_is_used():
+    X, y, k = _data()
+    W0, b0 = T.train_logreg(X, y, k, epochs=50)
+    mask = torch.rand(W0.shape, generator=torch.Generator().manual_seed(3)) > 0.5
+    W1, _ = T.train_logreg(X, y, k, epochs=30, mask=mask, init=(W0, b0))
+    assert (W1[~mask] == 0).all() and (W1[mask] != 0).any()
+    # zero epochs from a warm start return the (masked) start exactly
+    W2, b2 = T.train_logreg(X, y, k, epochs=0, mask=mask, init=(W0, b0))
+    assert torch.equal(W2, W0 * mask) and torch.equal(b2, b0)
+    # determinism
+    assert torch.equal(T.train_logreg(X, y, k, epochs=20, seed=5)[0], T.train_logreg(X, y, k, epochs=20, seed=5)[0])
+
+
+def test_accuracy_counts_argmax_hits():
+    X = torch.eye(3)
+    W, b = torch.eye(3), torch.zeros(3)
+    assert T.accuracy(W, b, X, torch.tensor([0, 1, 1])) == pytest.approx(2 / 3)
+
+
+def test_bad_input_messages():
+    X, y, k = _data()
+    with pytest.raises(ValueError, match="labels"):
+        T.train_logreg(X, y, 2)
+    with pytest.raises(ValueError, match="mask"):
+        T.train_logreg(X, y, k, mask=torch.ones(2, 2, dtype=torch.bool))
+    with pytest.raises(ValueError, match="2-D"):
+        T.train_logreg(X[0], y, k)
+    with pytest.raises(ValueError, match="shapes"):
+        T.logreg_loss(torch.zeros(k, 2), torch.zeros(k), X, y)
+
+
+def test_mlp_forward_matches_torch_modules_and_trains():
+    X, y, k = _data(n=200, d=5, k=3)
+    X = X.float()
+    params = T.init_mlp((5, 7, 3), seed=0)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 3))
+    with torch.no_grad():
+        net[0].weight.copy_(params["W1"]); net[0].bias.copy_(params["b1"])
+        net[2].weight.copy_(params["W2"]); net[2].bias.copy_(params["b2"])
+    assert torch.allclose(T.mlp_forward(params, X), net(X), atol=1e-6)
+    assert torch.allclose(T.mlp_loss(params, X, y), F.cross_entropy(net(X), y), atol=1e-6)
+    trained = T.train_mlp(X, y, k, hidden=(16,), epochs=200, lr=0.02)
+    assert T.mlp_loss(trained, X, y) < T.mlp_loss(T.init_mlp((5, 16, 3), seed=0), X, y)
+    assert T.mlp_accuracy(trained, X, y) > 1 / k + 0.3
+    masks = {"W1": torch.rand(16, 5, generator=torch.Generator().manual_seed(0)) > 0.5}
+    retrained = T.train_mlp(X, y, k, epochs=20, masks=masks, init=trained)
+    assert (retrained["W1"][~masks["W1"]] == 0).all()
+    assert math.isfinite(T.mlp_accuracy(retrained, X, y))
