@@ -1,0 +1,360 @@
+# %% [markdown]
+# # Theory 2. The relative variational density: a bound on $|\mathbb E\rho^{-1} - 1|$
+#
+# **How this assignment works.** Two parts of equal weight:
+# 1. **Proof (10 points, graded by hand)** in the Markdown answer cell below the statement (LaTeX: `$...$`, `$$...$$`).
+#    The rubric under the answer cell lists the steps the grader looks for.
+# 2. **Code (10 points, graded automatically):** implement the functions marked `# YOUR CODE HERE`. Visible checks
+#    follow each function; hidden checks compare your results with closed forms, `torch.distributions` and brute
+#    force on several random instances.
+#
+# Do not rename functions, do not edit or delete locked cells; work in `float64`. Before submitting: *Restart & Run
+# All*, save, run the self-check cell at the end.
+#
+# ---
+#
+# # Теория 2. Относительная вариационная плотность: оценка $|\mathbb E\rho^{-1} - 1|$
+#
+# **Как устроено задание.** Две части равного веса:
+# 1. **Доказательство (10 баллов, проверяется вручную)** — в ячейке ответа Markdown под утверждением
+#    (LaTeX: `$...$`, `$$...$$`). Под ячейкой ответа — критерии оценивания.
+# 2. **Код (10 баллов, проверяется автоматически):** реализуйте функции с пометкой `# ВАШ КОД ЗДЕСЬ`. За каждой
+#    функцией идут открытые проверки; скрытые сравнивают ваши результаты с явными формулами,
+#    `torch.distributions` и полным перебором на нескольких случайных примерах.
+#
+# Не переименовывайте функции, не меняйте и не удаляйте закрытые ячейки; считайте в `float64`. Перед сдачей:
+# *Restart & Run All*, сохранить, запустить ячейку самопроверки в конце.
+
+# %% nb="setup" gid="setup"
+import math
+import os
+
+import numpy as np
+import scipy.integrate
+import scipy.special
+import torch
+
+from metaopt_lib.grading import check_close, check_true
+from metaopt_lib.seeding import set_seed
+
+GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))  # True while the notebook is being graded
+torch.set_default_dtype(torch.float64)
+set_seed(0)
+
+# An example with K = 3 structures / пример с K = 3 структурами
+q_gamma0 = torch.tensor([0.5, 0.3, 0.2])   # q_Γ(Γ | θ_Γ)
+mu0 = torch.tensor([0.4, -0.2, 1.0])      # mode = mean of q_w(w | Γ, θ_w)
+sigma0 = torch.tensor([0.5, 1.0, 0.8])     # std of q_w(w | Γ, θ_w)
+m0 = 0.0                                   # common mode = mean of the prior p(w | Γ, h, λ)
+s0 = torch.tensor([1.0, 0.7, 1.5])         # std of the prior p(w | Γ, h, λ)
+
+# %% [markdown]
+# ## The statement
+#
+# The **relative variational density** of a parameter $w$ compares the variational density at the prior's mode
+# with its value at its own mode:
+# $$\rho(w|\Gamma,\theta_w,\mathbf h,\lambda) = \frac{q_w\big(\operatorname{mode} p(w|\Gamma,\mathbf h,\lambda)\,\big|\,\Gamma,\theta_w\big)}{q_w\big(\operatorname{mode} q_w(\cdot|\Gamma,\theta_w)\,\big|\,\Gamma,\theta_w\big)} \in (0, 1].$$
+# A parameter with small $\rho$ (the prior's mode is improbable under $q$) is informative; $\rho \approx 1$ means
+# $q$ barely moved away from the prior, so the parameter can be pruned.
+#
+# **Statement 2.** Assume
+# 1. compact sets $U_h \subset \mathbb H$, $U_{\theta_w} \subset \Theta_w$, $U_{\theta_\Gamma} \subset \Theta_\Gamma$ are given;
+# 2. $q_w(w|\Gamma,\theta_w)$ is absolutely continuous and unimodal on $U_{\theta_w}$, its mode equals its mean: $\operatorname{mode} q_w(w|\Gamma,\theta_w) = \mathbb E_{q_w(w|\Gamma,\theta_w)} w$;
+# 3. the prior $p(w|\Gamma,\mathbf h,\lambda)$ is absolutely continuous and unimodal on $U_h$, its mode equals its mean and depends neither on $\mathbf h \in U_h$ nor on the structure: $\mathbb E_{p(w|\Gamma,\mathbf h,\lambda)} w = \operatorname{mode} p(w|\Gamma_1,\mathbf h_1,\lambda) = \operatorname{mode} p(w|\Gamma_2,\mathbf h_2,\lambda) = m$ for all $\mathbf h_1,\mathbf h_2 \in U_h$, $\Gamma_1,\Gamma_2$;
+# 4. $w$ has finite second moments under the marginals $\int q_\Gamma(\Gamma|\theta_\Gamma)q_w(w|\Gamma,\theta_w)d\Gamma$ and $\int q_\Gamma(\Gamma|\theta_\Gamma)p(w|\Gamma,\mathbf h,\lambda)d\Gamma$ for all $\theta_w\in U_{\theta_w}$, $\theta_\Gamma\in U_{\theta_\Gamma}$, $\mathbf h\in U_h$;
+# 5. $q_w(w|\Gamma,\theta_w)$ is Lipschitz in $w$ (we read this, as the proof needs, with one constant $L$ for all $\Gamma$ and $\theta_w \in U_{\theta_w}$);
+# 6. $q_w(w|\Gamma,\theta_w) \ne 0$ for all $\theta_w\in U_{\theta_w}$, $\Gamma$;
+# 7. $\inf_{\Gamma,\ \theta_w\in U_{\theta_w}} q_w(m|\Gamma,\theta_w) > 0$.
+#
+# Then there is a constant $C$ such that
+# $$\Big|\,\mathbb E_{q_\Gamma(\Gamma|\theta_\Gamma)}\, \rho(w|\Gamma,\theta_w,\mathbf h,\lambda)^{-1} - 1\Big| \;\le\;
+#   C \iint_{\Gamma,\, w} |w|\cdot\big|q_w(w|\Gamma,\theta_w) - p(w|\Gamma,\mathbf h,\lambda)\big|\; q_\Gamma(\Gamma|\theta_\Gamma)\, dw\, d\Gamma.$$
+# (The lecture's homework slide writes $p(\dots)^{-1}$ on the left; $\rho^{-1}$ is meant.) Prove it and name the
+# constant $C$.
+#
+# ---
+#
+# ## Утверждение
+#
+# **Относительная вариационная плотность** параметра $w$ сравнивает вариационную плотность в моде априорного
+# распределения с её значением в собственной моде:
+# $$\rho(w|\Gamma,\theta_w,\mathbf h,\lambda) = \frac{q_w\big(\operatorname{mode} p(w|\Gamma,\mathbf h,\lambda)\,\big|\,\Gamma,\theta_w\big)}{q_w\big(\operatorname{mode} q_w(\cdot|\Gamma,\theta_w)\,\big|\,\Gamma,\theta_w\big)} \in (0, 1].$$
+# Параметр с малым $\rho$ (мода априорного распределения маловероятна при $q$) информативен; $\rho \approx 1$ означает,
+# что $q$ почти не отошло от априорного распределения, и параметр можно удалить (прунинг).
+#
+# **Утверждение 2.** Пусть
+# 1. заданы компактные множества $U_h \subset \mathbb H$, $U_{\theta_w} \subset \Theta_w$, $U_{\theta_\Gamma} \subset \Theta_\Gamma$;
+# 2. вариационное распределение $q_w(w|\Gamma,\theta_w)$ абсолютно непрерывно и унимодально на $U_{\theta_w}$, его мода совпадает с матожиданием: $\operatorname{mode} q_w(w|\Gamma,\theta_w) = \mathbb E_{q_w(w|\Gamma,\theta_w)} w$;
+# 3. априорное распределение $p(w|\Gamma,\mathbf h,\lambda)$ абсолютно непрерывно и унимодально на $U_h$, его мода совпадает с матожиданием и не зависит ни от $\mathbf h \in U_h$, ни от структуры: $\mathbb E_{p(w|\Gamma,\mathbf h,\lambda)} w = \operatorname{mode} p(w|\Gamma_1,\mathbf h_1,\lambda) = \operatorname{mode} p(w|\Gamma_2,\mathbf h_2,\lambda) = m$ для любых $\mathbf h_1,\mathbf h_2 \in U_h$, $\Gamma_1,\Gamma_2$;
+# 4. у $w$ конечны вторые моменты по маргинальным распределениям $\int q_\Gamma(\Gamma|\theta_\Gamma)q_w(w|\Gamma,\theta_w)d\Gamma$ и $\int q_\Gamma(\Gamma|\theta_\Gamma)p(w|\Gamma,\mathbf h,\lambda)d\Gamma$ при любых $\theta_w\in U_{\theta_w}$, $\theta_\Gamma\in U_{\theta_\Gamma}$, $\mathbf h\in U_h$;
+# 5. $q_w(w|\Gamma,\theta_w)$ липшицево по $w$ (понимаем это, как требует доказательство, с общей константой $L$ для всех $\Gamma$ и $\theta_w \in U_{\theta_w}$);
+# 6. $q_w(w|\Gamma,\theta_w) \ne 0$ при всех $\theta_w\in U_{\theta_w}$, $\Gamma$;
+# 7. $\inf_{\Gamma,\ \theta_w\in U_{\theta_w}} q_w(m|\Gamma,\theta_w) > 0$.
+#
+# Тогда существует константа $C$, при которой
+# $$\Big|\,\mathbb E_{q_\Gamma(\Gamma|\theta_\Gamma)}\, \rho(w|\Gamma,\theta_w,\mathbf h,\lambda)^{-1} - 1\Big| \;\le\;
+#   C \iint_{\Gamma,\, w} |w|\cdot\big|q_w(w|\Gamma,\theta_w) - p(w|\Gamma,\mathbf h,\lambda)\big|\; q_\Gamma(\Gamma|\theta_\Gamma)\, dw\, d\Gamma.$$
+# (На слайде с домашним заданием слева написано $p(\dots)^{-1}$; имеется в виду $\rho^{-1}$.) Докажите утверждение
+# и укажите константу $C$.
+
+# %% [markdown] nb="manual" gid="proof" points=10
+# **Proof / Доказательство.** Fix $\Gamma$ and write $\mu_\Gamma = \operatorname{mode} q_w(\cdot|\Gamma,\theta_w)$,
+# $q_\Gamma(w) = q_w(w|\Gamma,\theta_w)$, $p_\Gamma(w) = p(w|\Gamma,\mathbf h,\lambda)$. By assumption 3 the prior's mode is $m$
+# for every $\Gamma$, so
+# $$\rho^{-1}_\Gamma = \frac{q_\Gamma(\mu_\Gamma)}{q_\Gamma(m)},\qquad
+#   \rho^{-1}_\Gamma - 1 = \frac{q_\Gamma(\mu_\Gamma) - q_\Gamma(m)}{q_\Gamma(m)}$$
+# (the denominator is positive by assumptions 6–7).
+#
+# *Lipschitz step.* By assumption 5, $|q_\Gamma(\mu_\Gamma) - q_\Gamma(m)| \le L\,|\mu_\Gamma - m|$, and by assumption 7
+# $q_\Gamma(m) \ge q_{\inf} := \inf_{\Gamma,\theta_w} q_w(m|\Gamma,\theta_w) > 0$. Hence $|\rho^{-1}_\Gamma - 1| \le \frac{L}{q_{\inf}}|\mu_\Gamma - m|$.
+#
+# *Moments step.* By assumptions 2 and 3, $\mu_\Gamma = \int w\, q_\Gamma(w)dw$ and $m = \int w\, p_\Gamma(w)dw$; both integrals
+# converge absolutely (assumption 4: finite second moments give finite first moments). So
+# $$|\mu_\Gamma - m| = \Big|\int w\,\big(q_\Gamma(w) - p_\Gamma(w)\big)dw\Big| \le \int |w|\,|q_\Gamma(w) - p_\Gamma(w)|\,dw.$$
+#
+# *Averaging over Γ.* By the triangle inequality for integrals (or Jensen for $|\cdot|$),
+# $$\big|\mathbb E_{q_\Gamma}\rho^{-1} - 1\big| = \big|\mathbb E_{q_\Gamma}(\rho^{-1}_\Gamma - 1)\big| \le \mathbb E_{q_\Gamma}|\rho^{-1}_\Gamma - 1|
+#   \le \frac{L}{q_{\inf}} \iint |w|\,|q_w - p|\,q_\Gamma\, dw\,d\Gamma,$$
+# the double integral being finite by assumption 4 (Tonelli). So $C = L/q_{\inf}$, finite and independent of
+# $\Gamma$, $\theta$, $\mathbf h$ because $L$ and $q_{\inf}$ are uniform on the compact sets of assumption 1. $\blacksquare$
+
+# %% [markdown]
+# ### Grading rubric (10 points) / Критерии оценивания (10 баллов)
+#
+# | step | points |
+# |---|---|
+# | $\rho^{-1}_\Gamma - 1 = \big(q(\mu_\Gamma) - q(m)\big)/q(m)$ written with the prior's mode $m$ common to all $\Gamma$, $\mathbf h$ (assumption 3) | 2 |
+# | Lipschitz bound $|q(\mu_\Gamma) - q(m)| \le L|\mu_\Gamma - m|$ and $q(m)\ge q_{\inf} > 0$ (assumptions 5, 7) | 2 |
+# | $\mu_\Gamma - m = \int w(q - p)\,dw$ from mode = mean (assumptions 2, 3) and $|\int w(q-p)| \le \int|w||q-p|$; finiteness from assumption 4 | 3 |
+# | Averaging over $\Gamma$: $|\mathbb E(\rho^{-1}-1)| \le \mathbb E|\rho^{-1}-1|$, constant uniform in $\Gamma$ | 2 |
+# | The constant named, $C = L/q_{\inf}$, with the role of compactness (assumption 1) explained | 1 |
+#
+# ---
+#
+# | шаг | баллы |
+# |---|---|
+# | Записано $\rho^{-1}_\Gamma - 1 = \big(q(\mu_\Gamma) - q(m)\big)/q(m)$ с общей для всех $\Gamma$, $\mathbf h$ модой априорного распределения $m$ (условие 3) | 2 |
+# | Оценка Липшица $|q(\mu_\Gamma) - q(m)| \le L|\mu_\Gamma - m|$ и $q(m)\ge q_{\inf} > 0$ (условия 5, 7) | 2 |
+# | $\mu_\Gamma - m = \int w(q - p)\,dw$ из равенства моды и матожидания (условия 2, 3) и $|\int w(q-p)| \le \int|w||q-p|$; конечность — из условия 4 | 3 |
+# | Усреднение по $\Gamma$: $|\mathbb E(\rho^{-1}-1)| \le \mathbb E|\rho^{-1}-1|$, константа не зависит от $\Gamma$ | 2 |
+# | Названа константа $C = L/q_{\inf}$ и объяснена роль компактности (условие 1) | 1 |
+
+# %% [markdown]
+# ## Part 2. Code: Gaussian families
+#
+# Take $K$ structures with probabilities $q_\Gamma$ (a vector `q_gamma` [K], the integral over Γ becomes a sum),
+# $q_w(w|\Gamma) = \mathcal N(\mu_\Gamma, \sigma_\Gamma^2)$ and the prior $p(w|\Gamma) = \mathcal N(m, s_\Gamma^2)$
+# (`mu`, `sigma`, `s` are tensors [K], `m` a number).
+#
+# ### 2.1 Expected inverse relative density (3 points)
+# `expected_rho_inverse(q_gamma, mu, sigma, m)` returns $\mathbb E_{q_\Gamma}\rho^{-1} = \sum_\Gamma q_\Gamma\, q_w(\mu_\Gamma|\Gamma)/q_w(m|\Gamma)$.
+#
+# ---
+#
+# ## Часть 2. Код: гауссовские семейства
+#
+# Возьмём $K$ структур с вероятностями $q_\Gamma$ (вектор `q_gamma` [K], интеграл по Γ становится суммой),
+# $q_w(w|\Gamma) = \mathcal N(\mu_\Gamma, \sigma_\Gamma^2)$ и априорное распределение $p(w|\Gamma) = \mathcal N(m, s_\Gamma^2)$
+# (`mu`, `sigma`, `s` — тензоры [K], `m` — число).
+#
+# ### 2.1 Матожидание обратной относительной плотности (3 балла)
+# `expected_rho_inverse(q_gamma, mu, sigma, m)` возвращает $\mathbb E_{q_\Gamma}\rho^{-1} = \sum_\Gamma q_\Gamma\, q_w(\mu_\Gamma|\Gamma)/q_w(m|\Gamma)$.
+
+# %% nb="answer" gid="expected_rho_inverse"
+def expected_rho_inverse(q_gamma, mu, sigma, m):
+    """E_{q_Γ} ρ⁻¹ for Gaussian q_w(w|Γ) = N(mu_Γ, sigma_Γ²) and a prior with mode m (a scalar tensor)."""
+    ### BEGIN SOLUTION
+    return torch.sum(q_gamma * torch.exp((mu - m) ** 2 / (2 * sigma ** 2)))
+    ### END SOLUTION
+
+
+# %% nb="tests" gid="test_expected_rho_inverse" points=3
+_e = expected_rho_inverse(q_gamma0, mu0, sigma0, m0)
+check_true("test_expected_rho_inverse:at_least_one", float(_e) >= 1.0, "ρ ≤ 1, so E ρ⁻¹ ≥ 1 / ρ ≤ 1, поэтому E ρ⁻¹ ≥ 1")
+check_close("test_expected_rho_inverse:centred", expected_rho_inverse(q_gamma0, torch.zeros(3), sigma0, 0.0), 1.0,
+            rtol=1e-12, atol=1e-12)
+### BEGIN HIDDEN TESTS
+from torch.distributions import Normal as _Normal
+for _seed in (11, 12, 13):
+    _g = torch.Generator().manual_seed(_seed)
+    _K = 2 + _seed % 4
+    _qg = torch.rand(_K, generator=_g) + 0.05
+    _qg = _qg / _qg.sum()
+    _mu = 2 * torch.randn(_K, generator=_g)
+    _sig = 0.4 + 2 * torch.rand(_K, generator=_g)
+    _m = float(torch.randn(1, generator=_g))
+    _q = _Normal(_mu, _sig)
+    # from the densities themselves: q(mode q) / q(mode p), mode q found on a grid
+    _grid = _mu[:, None] + _sig[:, None] * torch.linspace(-3, 3, 60001)[None, :]
+    _mode = _grid[torch.arange(_K), _q.log_prob(_grid.T).T.argmax(1)]
+    _ref = torch.sum(_qg * torch.exp(_q.log_prob(_mode) - _q.log_prob(torch.full((_K,), _m))))
+    check_close(f"test_expected_rho_inverse:seed{_seed}", expected_rho_inverse(_qg, _mu, _sig, _m), _ref,
+                rtol=1e-6, atol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 2.2 The right-hand side by quadrature (4 points)
+# `weighted_l1_rhs(q_gamma, mu, sigma, m, s)` returns $\sum_\Gamma q_\Gamma \int_{-\infty}^{\infty} |w|\,\big|\mathcal N(w|\mu_\Gamma,\sigma_\Gamma^2) - \mathcal N(w|m,s_\Gamma^2)\big|\,dw$
+# computed **numerically** (e.g. `scipy.integrate.quad` on a finite interval wide enough, with the kinks as break
+# points, or a fine grid). Relative accuracy $10^{-5}$ is required; the hidden tests compare with a closed form
+# (the integrand changes sign only at $0$ and at the points where the two densities cross).
+#
+# ---
+#
+# ### 2.2 Правая часть квадратурой (4 балла)
+# `weighted_l1_rhs(q_gamma, mu, sigma, m, s)` возвращает $\sum_\Gamma q_\Gamma \int_{-\infty}^{\infty} |w|\,\big|\mathcal N(w|\mu_\Gamma,\sigma_\Gamma^2) - \mathcal N(w|m,s_\Gamma^2)\big|\,dw$,
+# вычисленную **численно** (например, `scipy.integrate.quad` на достаточно широком конечном отрезке с изломами
+# в качестве точек разбиения, или на мелкой сетке). Нужна относительная точность $10^{-5}$; скрытые тесты сравнивают
+# с явной формулой (подынтегральное выражение меняет знак только в $0$ и в точках пересечения плотностей).
+
+# %% nb="answer" gid="weighted_l1_rhs"
+def weighted_l1_rhs(q_gamma, mu, sigma, m, s):
+    """Σ_Γ q_Γ ∫ |w| |N(w|mu_Γ, sigma_Γ²) − N(w|m, s_Γ²)| dw by quadrature (a float or scalar tensor)."""
+    ### BEGIN SOLUTION
+    total = 0.0
+    for qg, a, b, c in zip(q_gamma.tolist(), mu.tolist(), sigma.tolist(), s.tolist()):
+        def f(w):
+            q = math.exp(-0.5 * ((w - a) / b) ** 2) / (b * math.sqrt(2 * math.pi))
+            p = math.exp(-0.5 * ((w - m) / c) ** 2) / (c * math.sqrt(2 * math.pi))
+            return abs(w) * abs(q - p)
+        lo = min(a - 14 * b, m - 14 * c)
+        hi = max(a + 14 * b, m + 14 * c)
+        breaks = sorted(x for x in {0.0, a, float(m)} if lo < x < hi)
+        value, _ = scipy.integrate.quad(f, lo, hi, points=breaks, limit=500, epsabs=1e-13, epsrel=1e-11)
+        total += qg * value
+    return torch.tensor(total)
+    ### END SOLUTION
+
+
+# %% nb="tests" gid="test_weighted_l1_rhs" points=4
+_r = weighted_l1_rhs(q_gamma0, mu0, sigma0, m0, s0)
+check_true("test_weighted_l1_rhs:positive", float(_r) > 0, "the integrand is non-negative / подынтегральная функция неотрицательна")
+check_close("test_weighted_l1_rhs:equal_densities", weighted_l1_rhs(q_gamma0, torch.full((3,), m0), s0, m0, s0), 0.0,
+            rtol=0, atol=1e-10)
+### BEGIN HIDDEN TESTS
+from scipy.special import ndtr as _ndtr
+
+
+def _ref_abs_w_l1(mu, sig, m, s):
+    """∫|w||N(mu,sig²) − N(m,s²)|dw in closed form: split at 0 and the crossing points, partial first moments."""
+    A = 1 / (2 * s ** 2) - 1 / (2 * sig ** 2)
+    B = mu / sig ** 2 - m / s ** 2
+    C = -mu ** 2 / (2 * sig ** 2) + m ** 2 / (2 * s ** 2) + math.log(s / sig)
+    if abs(A) < 1e-14:
+        roots = [] if abs(B) < 1e-14 else [-C / B]
+    else:
+        disc = B * B - 4 * A * C
+        roots = [] if disc < 0 else [(-B - math.sqrt(disc)) / (2 * A), (-B + math.sqrt(disc)) / (2 * A)]
+    cuts = sorted(set([0.0] + roots))
+    edges = [-math.inf] + cuts + [math.inf]
+
+    def first_moment(a, b, mean, std):  # ∫_a^b w N(w|mean,std²) dw
+        al, be = (a - mean) / std, (b - mean) / std
+        phi = lambda x: 0.0 if math.isinf(x) else math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return mean * (_ndtr(be) - _ndtr(al)) - std * (phi(be) - phi(al))
+
+    def dens(w, mean, std):
+        return math.exp(-0.5 * ((w - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+    total = 0.0
+    for a, b in zip(edges[:-1], edges[1:]):
+        mid = (a + b) / 2 if math.isfinite(a) and math.isfinite(b) else (b - 1 if math.isfinite(b) else a + 1)
+        sign = math.copysign(1.0, mid) * math.copysign(1.0, dens(mid, mu, sig) - dens(mid, m, s))
+        total += sign * (first_moment(a, b, mu, sig) - first_moment(a, b, m, s))
+    return total
+
+
+for _seed in (21, 22, 23):
+    _g = torch.Generator().manual_seed(_seed)
+    _K = 2 + _seed % 3
+    _qg = torch.rand(_K, generator=_g) + 0.05
+    _qg = _qg / _qg.sum()
+    _mu = 2 * torch.randn(_K, generator=_g)
+    _sig = 0.3 + 2 * torch.rand(_K, generator=_g)
+    _s = 0.3 + 2 * torch.rand(_K, generator=_g)
+    _m = float(torch.randn(1, generator=_g))
+    _ref = sum(float(_qg[k]) * _ref_abs_w_l1(float(_mu[k]), float(_sig[k]), _m, float(_s[k])) for k in range(_K))
+    check_close(f"test_weighted_l1_rhs:closed_form_seed{_seed}", weighted_l1_rhs(_qg, _mu, _sig, _m, _s), _ref,
+                rtol=1e-5, atol=1e-9)
+# equal variances (one crossing point) and a far-away prior
+for _case, (_mu, _sig, _m, _s) in enumerate([(0.7, 1.3, 0.0, 1.3), (6.0, 0.5, -1.0, 2.0)]):
+    _ref = _ref_abs_w_l1(_mu, _sig, _m, _s)
+    check_close(f"test_weighted_l1_rhs:case{_case}",
+                weighted_l1_rhs(torch.tensor([1.0]), torch.tensor([_mu]), torch.tensor([_sig]), _m, torch.tensor([_s])),
+                _ref, rtol=1e-5, atol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 2.3 The constant and the inequality (3 points)
+# `bound_constant(mu, sigma, m)` returns the constant of your proof for these Gaussian families,
+# $C = L / q_{\inf}$ with $L = \max_\Gamma \sup_w |\partial_w q_w(w|\Gamma)|$ (the Lipschitz constant of a Gaussian
+# density, in closed form) and $q_{\inf} = \min_\Gamma q_w(m|\Gamma)$. The hidden tests compare with a brute-force
+# Lipschitz constant and check the inequality of Statement 2 on random instances.
+#
+# ---
+#
+# ### 2.3 Константа и неравенство (3 балла)
+# `bound_constant(mu, sigma, m)` возвращает константу из вашего доказательства для этих гауссовских семейств:
+# $C = L / q_{\inf}$, где $L = \max_\Gamma \sup_w |\partial_w q_w(w|\Gamma)|$ (константа Липшица гауссовской плотности,
+# явной формулой) и $q_{\inf} = \min_\Gamma q_w(m|\Gamma)$. Скрытые тесты сравнивают с константой Липшица,
+# найденной перебором, и проверяют неравенство утверждения 2 на случайных примерах.
+
+# %% nb="answer" gid="bound_constant"
+def bound_constant(mu, sigma, m):
+    """C = max_Γ Lip(q_w(·|Γ)) / min_Γ q_w(m|Γ) for q_w(w|Γ) = N(mu_Γ, sigma_Γ²) (a scalar tensor)."""
+    ### BEGIN SOLUTION
+    lipschitz = 1.0 / (sigma ** 2 * math.sqrt(2 * math.pi * math.e))
+    q_at_m = torch.exp(-0.5 * ((m - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+    return lipschitz.max() / q_at_m.min()
+    ### END SOLUTION
+
+
+# %% nb="tests" gid="test_bound_constant" points=3
+_C = bound_constant(mu0, sigma0, m0)
+check_true("test_bound_constant:positive", float(_C) > 0, "C > 0")
+_lhs = abs(float(expected_rho_inverse(q_gamma0, mu0, sigma0, m0)) - 1)
+_rhs = float(_C) * float(weighted_l1_rhs(q_gamma0, mu0, sigma0, m0, s0))
+check_true("test_bound_constant:inequality", _lhs <= _rhs, f"|E ρ⁻¹ − 1| = {_lhs:.4f} ≤ C·RHS = {_rhs:.4f}")
+### BEGIN HIDDEN TESTS
+from torch.distributions import Normal as _Normal
+for _seed in (31, 32, 33):
+    _g = torch.Generator().manual_seed(_seed)
+    _K = 2 + _seed % 3
+    _mu = torch.randn(_K, generator=_g)
+    _sig = 0.5 + 1.5 * torch.rand(_K, generator=_g)
+    _m = 0.3 * float(torch.randn(1, generator=_g))
+    _w = torch.linspace(-12, 12, 400001)
+    _dens = torch.exp(_Normal(_mu[:, None], _sig[:, None]).log_prob(_w[None, :]))
+    _lip = (torch.diff(_dens, dim=1).abs() / (_w[1] - _w[0])).max()  # brute-force Lipschitz constant
+    _qinf = torch.exp(_Normal(_mu, _sig).log_prob(torch.full((_K,), _m))).min()
+    check_close(f"test_bound_constant:brute_force_seed{_seed}", bound_constant(_mu, _sig, _m), _lip / _qinf,
+                rtol=1e-4, atol=0)
+    # Statement 2 on this instance, with the reference right-hand side
+    _qg = torch.rand(_K, generator=_g) + 0.05
+    _qg = _qg / _qg.sum()
+    _s = 0.5 + 1.5 * torch.rand(_K, generator=_g)
+    _lhs = abs(float(torch.sum(_qg * torch.exp((_mu - _m) ** 2 / (2 * _sig ** 2)))) - 1)
+    _rhs_ref = 0.0
+    for _k in range(_K):
+        _diff = (torch.exp(_Normal(_mu[_k], _sig[_k]).log_prob(_w)) - torch.exp(_Normal(_m, _s[_k]).log_prob(_w))).abs()
+        _rhs_ref += float(_qg[_k]) * float(torch.trapezoid(_w.abs() * _diff, _w))
+    check_true(f"test_bound_constant:inequality_seed{_seed}", _lhs <= float(bound_constant(_mu, _sig, _m)) * _rhs_ref,
+               "Statement 2 holds / утверждение 2 выполняется")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Self-check before submitting
+# Save the notebook (Ctrl+S), then run the cell below: it runs the visible tests against your functions and lists
+# which pass. Hidden tests run only at grading, so passing here is necessary, not sufficient.
+#
+# ---
+#
+# ## Самопроверка перед сдачей
+# Сохраните ноутбук (Ctrl+S) и запустите ячейку ниже: она выполнит открытые тесты на ваших функциях и покажет,
+# какие пройдены. Скрытые тесты запускаются только при оценивании: пройти открытые необходимо, но недостаточно.
+
+# %% nb="setup" gid="selfcheck"
+from metaopt_lib.selfcheck import run_checks
+
+if not GRADING:
+    run_checks("theory_2")
