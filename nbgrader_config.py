@@ -18,3 +18,25 @@ c.CourseDirectory.db_url = f"sqlite:///{_root / 'autograder' / 'work' / 'gradebo
 # Released notebooks must not carry solution-region content nor hidden tests.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE / ВАШ КОД ЗДЕСЬ\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE / ВАШ ОТВЕТ ЗДЕСЬ"
+
+# Hardening (verified in /work/shared/NBGRADER_NOTES.md); autograder/course.py enforces the same settings.
+# Deleted test cells are re-inserted and graded instead of silently losing their points.
+c.OverwriteCells.add_missing_cells = True
+# Feedback never shows hidden tests: their source is cleared, and tracebacks carry no source lines.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+# nbgrader's own autograde (formgrader's button) is NOT sandboxed: use `metaopt grade autograde`.
+c.Execute.timeout = 120
+
+# Limits of `metaopt grade autograde` (autograder/sandbox.py): per cell (the first cell imports torch), per
+# submission (wall clock), memory (address space, MB), processes of the sandbox's uid, largest file written (MB).
+c.MetaoptGrading.cell_timeout = 60
+c.MetaoptGrading.setup_timeout = 180  # locked set-up cells (imports)
+c.MetaoptGrading.submission_timeout = 600
+c.MetaoptGrading.memory_mb = 3072
+c.MetaoptGrading.nproc = 64
+c.MetaoptGrading.file_mb = 256

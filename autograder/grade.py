@@ -1,0 +1,382 @@
+"""``metaopt grade autograde``: prepare, execute in parallel (sandboxed), record with one writer.
+
+Per submission (student, assignment):
+
+1. **prepare** (main process, reads the gradebook): the notebook is read and validated (``invalid_notebook``
+   otherwise); locked and test cells are compared with the released notebook — edited or deleted ones are named
+   (``tampered``) and restored: deleted cells are re-inserted, then nbgrader's sanitizing preprocessors
+   (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells with ``add_missing_cells``,
+   CheckCellMetadata) put back the gradebook's versions, hidden tests included.
+2. **execute** (worker threads, each driving one sandboxed process, see ``autograder.sandbox``).
+3. **record** (main thread only — the single writer of the gradebook): cells that did not run get an error
+   output, the check records are verified (``autograder.verify``), then nbgrader's LimitOutput and SaveAutoGrades
+   store the scores; the autograded notebook goes to ``autograder/work/autograded`` (formgrader, feedback) and the
+   status (``graded`` … ``wrong_variant``, with every condition in its note) to ``autograder/work/status``.
+
+Manual scores are never touched (SaveAutoGrades sets ``auto_score`` only), so they survive a re-autograde.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import dataclasses
+import os
+import queue
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import Course, GradingError, expected_variants, kind_of
+from autograder import sandbox, verify
+
+PRECEDENCE = ("invalid_notebook", "crashed", "timeout", "tampered", "wrong_variant")
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+
+
+@dataclasses.dataclass
+class Job:
+    student: str
+    assignment: str
+    notebooks: dict[str, bytes]                 # notebook name -> prepared JSON to execute
+    conditions: dict[str, list[str]]            # condition -> notes
+    prepared: dict[str, nbformat.NotebookNode]  # notebook name -> prepared notebook (no outputs)
+    executions: dict[str, sandbox.Execution] = dataclasses.field(default_factory=dict)
+
+    def add(self, condition: str, note: str) -> None:
+        self.conditions.setdefault(condition, []).append(note)
+
+
+def status_of(conditions: dict[str, list[str]]) -> tuple[str, str]:
+    """(status by precedence, note naming every condition)."""
+    status = next((c for c in PRECEDENCE if c in conditions), "graded")
+    ordered = [c for c in PRECEDENCE if c in conditions] + sorted(set(conditions) - set(PRECEDENCE))
+    note = "; ".join(f"{c}: {', '.join(conditions[c])}" for c in ordered)
+    return status, note
+
+
+def _nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_protected(cell) -> bool:
+    """Locked cells and test cells (graded, not a solution) must reach grading as released."""
+    meta = _nbgrader_meta(cell)
+    return bool(meta.get("grade_id")) and (meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
+
+
+def _is_test_cell(cell) -> bool:
+    meta = _nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _norm(source) -> str:
+    if isinstance(source, list):
+        source = "".join(source)
+    return "\n".join(line.rstrip() for line in str(source).strip().splitlines())
+
+
+def find_protected_changes(submitted, released) -> tuple[list[str], list[str], list]:
+    """(edited grade ids, deleted grade ids, submitted cells with the deleted ones re-inserted from ``released``)."""
+    sub_by_id = {}
+    for cell in submitted.cells:
+        gid = _nbgrader_meta(cell).get("grade_id")
+        if gid and gid not in sub_by_id:
+            sub_by_id[gid] = cell
+    edited, deleted = [], []
+    cells = list(submitted.cells)
+    anchor = -1  # index in ``cells`` after which the next missing released cell goes
+    for rel in released.cells:
+        gid = _nbgrader_meta(rel).get("grade_id")
+        if not gid:
+            continue
+        if gid in sub_by_id:
+            anchor = next((i for i, c in enumerate(cells) if c is sub_by_id[gid]), anchor)
+            if _is_protected(rel):
+                sub = sub_by_id[gid]
+                if sub.get("cell_type") != rel.get("cell_type") or _norm(sub.get("source")) != _norm(rel.source):
+                    edited.append(gid)
+                elif not _is_protected(sub) or _is_test_cell(sub) != _is_test_cell(rel):
+                    edited.append(gid)  # metadata changed to unlock the cell or stop it being graded
+        elif _is_protected(rel):
+            deleted.append(gid)
+            restored = copy.deepcopy(rel)
+            cells.insert(anchor + 1, restored)
+            anchor += 1
+    return edited, deleted, cells
+
+
+class Grader:
+    """Grades the collected submissions of a course into its gradebook."""
+
+    def __init__(self, course: Course, workers: int | None = None, sandbox_mode: bool | None = None, log=print):
+        self.course = course
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.log = log
+        usable, reason = sandbox.sandbox_status()
+        self.sandboxed = usable if sandbox_mode is None else (sandbox_mode and usable)
+        self.sandbox_reason = reason
+        self.limits = None
+
+    # --- discovery ---------------------------------------------------------------------------------------
+    def submissions(self, assignments: list[str] | None = None) -> list[tuple[str, str]]:
+        """(student, assignment) pairs collected in the submitted folder."""
+        base = self.course.submitted_dir
+        pairs = []
+        if base.is_dir():
+            for student_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+                for a_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+                    if assignments and a_dir.name not in assignments:
+                        continue
+                    pairs.append((student_dir.name, a_dir.name))
+        return pairs
+
+    # --- 1. prepare ----------------------------------------------------------------------------------------
+    def prepare(self, student: str, assignment: str, gb) -> Job:
+        from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
+                                            OverwriteKernelspec)
+
+        job = Job(student, assignment, {}, {}, {})
+        self._check_variant(job)
+        cfg = self.course.config
+        for nb_model in gb.find_assignment(assignment).notebooks:
+            name = nb_model.name
+            path = self.course.submission_dir(student, assignment) / f"{name}.ipynb"
+            if not path.exists():
+                job.add("invalid_notebook", f"no {name}.ipynb in the submission")
+                continue
+            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+                job.add("invalid_notebook", f"{name}.ipynb is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+                continue
+            try:
+                nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+                nbformat.validate(nb)
+            except Exception as err:  # JSON, encoding or schema errors
+                job.add("invalid_notebook", f"{name}.ipynb is not a valid notebook ({type(err).__name__}: "
+                        f"{str(err).splitlines()[0][:120] if str(err) else ''})")
+                continue
+            resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
+                                      "db_url": self.course.db_url}}
+            try:
+                for pp in (ClearOutput, DeduplicateIds):
+                    nb, resources = pp(config=cfg).preprocess(nb, resources)
+                released = nbformat.read(self.course.released_notebook(assignment, name), as_version=4)
+                edited, deleted, cells = find_protected_changes(nb, released)
+                nb.cells = cells
+                if edited:
+                    job.add("tampered", "edited locked/test cells " + ", ".join(edited))
+                if deleted:
+                    job.add("tampered", "deleted locked/test cells " + ", ".join(deleted))
+                for pp in (OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
+                    nb, resources = pp(config=cfg).preprocess(nb, resources)
+            except Exception as err:
+                job.add("invalid_notebook", f"{name}.ipynb could not be prepared ({type(err).__name__}: {err})")
+                continue
+            job.prepared[name] = nb
+            job.notebooks[name] = nbformat.writes(nb).encode("utf-8")
+        return job
+
+    def _check_variant(self, job: Job) -> None:
+        roster = self.course.roster()
+        entry = roster.get(job.student)
+        if entry is None:
+            if roster:
+                job.add("not_in_roster", "student id not in the roster; variant not checked")
+            return
+        expected, problem = expected_variants(entry)
+        if problem:
+            job.add("variant_unknown", problem)
+            return
+        same_kind = [a for a in expected if kind_of(a) == kind_of(job.assignment)]
+        if same_kind and job.assignment not in expected:
+            job.add("wrong_variant", f"submitted {job.assignment}, expected {same_kind[0]} for "
+                                     f"{entry.surname_ru} / {entry.surname_en}")
+
+    # --- 2. execute (worker threads) ------------------------------------------------------------------------
+    def execute(self, job: Job, slots: "queue.Queue[int]") -> Job:
+        slot = slots.get()
+        try:
+            files = self.course.source_dir / job.assignment
+            for name, data in job.notebooks.items():
+                job.executions[name] = sandbox.execute(data, files, self.limits, slot=slot,
+                                                       sandbox=self.sandboxed)
+        finally:
+            slots.put(slot)
+        return job
+
+    # --- 3. record (main thread only) ----------------------------------------------------------------------
+    def record(self, job: Job, gb, expected: dict) -> dict:
+        from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
+
+        cfg = self.course.config
+        student, assignment = job.student, job.assignment
+        self._ensure_student(gb, student)
+        gb.update_or_create_submission(assignment, student)
+        out_dir = self.course.autograded_dir / student / assignment
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tampered_cells: list[str] = []
+        seconds = 0.0
+        for nb_model in gb.find_assignment(assignment).notebooks:
+            name = nb_model.name
+            if name not in job.prepared:
+                self._zero(gb, assignment, student, name)
+                continue
+            ex = job.executions.get(name)
+            nb, reached = self._executed_notebook(job, name, ex)
+            seconds += ex.seconds if ex else 0.0
+            records, bad = verify.parse_records(ex.reply["records"] if ex and ex.reply else [])
+            if bad:
+                job.add("tampered", f"{bad} unreadable grading records")
+            by_gid = verify.group_records(records)
+            exp = expected.get("notebooks", {}).get(name, {}).get("records", {})
+            for index, cell in enumerate(nb.cells):
+                if not _is_test_cell(cell):
+                    continue
+                gid = _nbgrader_meta(cell)["grade_id"]
+                if index not in reached:
+                    _add_error(cell, "NotExecuted", "this test did not run (time limit or crash) / "
+                                                    "тест не выполнился (лимит времени или сбой)")
+                    continue
+                passed = not any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+                why = verify.check_cell(passed, by_gid.get(gid, []), exp.get(gid))
+                if why:
+                    tampered_cells.append(f"{gid} ({why})")
+                    _add_error(cell, "GradingVerificationFailed",
+                               f"the checks of this cell were bypassed: {why} / проверки этой ячейки обойдены")
+            resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
+                                      "db_url": self.course.db_url}}
+            nb, resources = LimitOutput(config=cfg).preprocess(nb, resources)
+            nb, resources = SaveAutoGrades(config=cfg).preprocess(nb, resources)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, out_dir / f"{name}.ipynb")
+        if tampered_cells:
+            job.add("tampered", "check verification failed in " + ", ".join(tampered_cells))
+        status, note = status_of(job.conditions)
+        result = {"student": student, "assignment": assignment, "status": status, "note": note,
+                  "conditions": job.conditions, "sandboxed": self.sandboxed, "seconds": round(seconds, 1)}
+        self.course.write_status(assignment, student, result)
+        return result
+
+    def _executed_notebook(self, job: Job, name: str, ex: sandbox.Execution | None):
+        """(executed notebook, indices of cells that finished) with the job's execution conditions added."""
+        prepared = job.prepared[name]
+        if ex is None or ex.reply is None:
+            if ex is not None and ex.killed:
+                job.add("timeout", f"{name}: exceeded the submission limit of {self.limits.total_timeout} s "
+                                   "and was killed")
+            else:
+                job.add("crashed", f"{name}: the executor failed (exit {ex.returncode if ex else '?'}) "
+                                   f"{(ex.stderr.strip().splitlines() or [''])[-1][:200] if ex else ''}")
+            return copy.deepcopy(prepared), set()
+        reply = ex.reply
+        nb = nbformat.from_dict(reply["notebook"])
+        if len(nb.cells) != len(prepared.cells):
+            job.add("crashed", f"{name}: the executed notebook lost cells")
+            return copy.deepcopy(prepared), set()
+        # trust only the outputs: sources and metadata are the prepared ones
+        for cell, prep in zip(nb.cells, prepared.cells):
+            cell["source"] = prep.source
+            cell["metadata"] = copy.deepcopy(prep.metadata)
+            cell["cell_type"] = prep.cell_type
+        reached = set(reply.get("finished") or [])
+        if reply.get("timeouts"):
+            cells = [_cell_label(nb.cells[i], i) for i in reply["timeouts"] if i < len(nb.cells)]
+            job.add("timeout", f"{name}: cell time limit ({self.limits.cell_timeout} s) in " + ", ".join(cells))
+        if reply.get("deadline"):
+            job.add("timeout", f"{name}: submission time limit ({self.limits.total_timeout} s) reached")
+        if reply.get("dead_kernel"):
+            job.add("crashed", f"{name}: the kernel died (memory/process limit, os._exit or a crash)")
+        if reply.get("error"):
+            job.add("crashed", f"{name}: {reply['error'][:200]}")
+        errors = {o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"}
+        if "MemoryError" in errors:
+            job.add("crashed", f"{name}: out of memory (limit {self.limits.memory_mb} MB)")
+        if "BlockingIOError" in errors:
+            job.add("crashed", f"{name}: process limit reached")
+        return nb, reached
+
+    def _ensure_student(self, gb, student: str) -> None:
+        entry = self.course.roster().get(student)
+        if entry:
+            gb.update_or_create_student(student, last_name=entry.surname_ru, first_name=entry.surname_en)
+        else:
+            gb.update_or_create_student(student)
+
+    def _zero(self, gb, assignment: str, student: str, notebook: str) -> None:
+        sub = gb.find_submission_notebook(notebook, assignment, student)
+        for grade in sub.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+        gb.db.commit()
+
+    # --- the whole batch -------------------------------------------------------------------------------------
+    def run(self, assignments: list[str] | None = None) -> list[dict]:
+        from autograder.release import compute_expected, generate, grading_limits
+
+        self.limits = grading_limits(self.course)
+        pairs = self.submissions(assignments)
+        if not pairs:
+            self.log(f"nothing to grade: no submissions in {self.course.submitted_dir} (run collect first)")
+            return []
+        if not self.sandboxed:
+            bar = "!" * 78
+            self.log(f"{bar}\nWARNING: grading is NOT sandboxed ({self.sandbox_reason}).\n"
+                     "Student code runs with resource and time limits only and can read files of this machine.\n"
+                     f"{bar}")
+        names = sorted({a for _, a in pairs})
+        released = {a.name for a in self.course.gradebook().assignments}
+        for name in names:
+            if name not in self.course.assignments():
+                raise GradingError(f"submissions for unknown assignment {name!r}")
+            if name not in released or not self.course.released_notebook(name, name).parent.is_dir():
+                self.log(f"{name} was not released yet: releasing it")
+                generate(self.course, name)
+        expected = {}
+        with concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
+            futs = {pool.submit(compute_expected, self.course, n, slot=i + self.workers): n
+                    for i, n in enumerate(names)}
+            for fut in concurrent.futures.as_completed(futs):
+                expected[futs[fut]] = fut.result()
+
+        results = []
+        start = time.monotonic()
+        with self.course.gradebook() as gb:
+            jobs = [self.prepare(s, a, gb) for s, a in pairs]
+        slots: queue.Queue[int] = queue.Queue()
+        for i in range(self.workers):
+            slots.put(i)
+        with self.course.gradebook() as gb, concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
+            futures = [pool.submit(self.execute, job, slots) for job in jobs if job.notebooks]
+            for job in jobs:
+                if not job.notebooks:
+                    results.append(self._report(self.record(job, gb, expected[job.assignment])))
+            for fut in concurrent.futures.as_completed(futures):
+                job = fut.result()
+                results.append(self._report(self.record(job, gb, expected[job.assignment])))
+        self.log(f"graded {len(results)} submissions with {self.workers} worker(s) in "
+                 f"{time.monotonic() - start:.0f} s ({'sandboxed' if self.sandboxed else 'NOT sandboxed'})")
+        return sorted(results, key=lambda r: (r["student"], r["assignment"]))
+
+    def _report(self, result: dict) -> dict:
+        self.log(f"  {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
+                 f"{result['note'][:100]}")
+        return result
+
+
+def _cell_label(cell, index: int) -> str:
+    return _nbgrader_meta(cell).get("grade_id") or f"cell {index}"
+
+
+def _add_error(cell, ename: str, evalue: str) -> None:
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
+
+
+def autograde(course: Course, assignments: list[str] | None = None, workers: int | None = None,
+              sandbox_mode: bool | None = None, log=print) -> list[dict]:
+    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log).run(assignments)

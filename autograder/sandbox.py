@@ -1,0 +1,216 @@
+"""Run ``autograder/executor.py`` on one prepared notebook, isolated from the course and from other students.
+
+With bubblewrap and root (the instructor's machine, CI): a fresh root made of read-only binds of the system
+(``/usr``, ``/etc``), the Python installation, the virtual environment and ``metaopt_lib`` only; tmpfs over
+``/tmp``; the scratch copy of the submission's folder as the only writable place; no network (``--unshare-net``;
+kernel and client both inside, talking over loopback); own pid namespace, killed with its parent; the executor and
+the kernel run as an unprivileged uid of their own per worker slot (so RLIMIT_NPROC holds) without capabilities.
+The course folder, the gradebook, ``solutions/``, other submissions and the hidden tests are not in that root.
+
+Without bubblewrap (or not root): the same executor with the same rlimits and time limits, loudly NOT sandboxed.
+The wall-clock limit per submission is enforced here by killing the whole process group (and, when we dropped to
+a slot uid, every process of that uid).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EXECUTOR = Path(__file__).resolve().with_name("executor.py")
+SANDBOX_HOME = "/home/student"
+SLOT_UID_BASE = 61000
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    cell_timeout: int = 60          # seconds per cell
+    setup_timeout: int = 180        # seconds for a locked set-up cell (imports torch, loads data)
+    total_timeout: int = 600        # seconds per submission (wall clock)
+    memory_mb: int = 3072           # address space of the executor and of the kernel
+    nproc: int = 64                 # processes+threads of the slot uid
+    file_mb: int = 256              # largest file the code may write
+
+    def executor_args(self) -> list[str]:
+        return ["--cell-timeout", str(self.cell_timeout), "--setup-timeout", str(self.setup_timeout),
+                "--total-timeout", str(self.total_timeout),
+                "--memory-mb", str(self.memory_mb), "--nproc", str(self.nproc),
+                "--cpu-seconds", str(2 * self.total_timeout + 60), "--file-mb", str(self.file_mb)]
+
+
+@dataclasses.dataclass
+class Execution:
+    """What came back from one execution (``reply`` is the executor's JSON, None when it gave none)."""
+    reply: dict | None
+    killed: bool            # the wall-clock limit was hit and the process group was killed
+    returncode: int | None
+    stderr: str
+    seconds: float
+    sandboxed: bool
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def sandbox_status() -> tuple[bool, str]:
+    """(usable, reason): bubblewrap sandboxing needs the bwrap binary, root (to drop to slot uids) and setpriv."""
+    if not sys.platform.startswith("linux"):
+        return False, "not Linux"
+    if bwrap_path() is None:
+        return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    if os.geteuid() != 0:
+        return False, "grading must run as root to drop student code to an unprivileged uid"
+    if shutil.which("setpriv") is None:
+        return False, "setpriv (util-linux) is missing"
+    return True, "bubblewrap"
+
+
+def _python_roots() -> list[Path]:
+    """Folders the interpreter needs: the venv, the base installation, the real executable's folder."""
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+             Path(os.path.realpath(sys.executable)).parent.parent}
+    return sorted(roots)
+
+
+def _library_dir() -> Path:
+    import metaopt_lib
+
+    return Path(metaopt_lib.__file__).resolve().parent
+
+
+def _dirs_for(paths: list[Path]) -> list[str]:
+    """``--dir`` arguments (mode 0755) for every ancestor of the bind targets, so the slot uid can traverse them."""
+    args, seen = [], {"/"}
+    for path in paths:
+        for parent in reversed(path.parents):
+            s = str(parent)
+            if s in seen or s in ("/usr", "/etc", "/tmp", "/dev", "/proc"):
+                continue
+            seen.add(s)
+            args += ["--perms", "0755", "--dir", s]
+    return args
+
+
+def bwrap_command(scratch: Path, uid: int, limits: Limits) -> list[str]:
+    """The bubblewrap command line running the executor as ``uid`` with ``scratch`` as its only writable folder."""
+    cmd = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        top = Path("/") / name
+        if top.is_symlink():
+            cmd += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            cmd += ["--ro-bind", str(top), str(top)]
+    binds = [p for p in _python_roots() if not str(p).startswith(("/usr/", "/etc/"))] + [_library_dir()]
+    binds = [p for i, p in enumerate(binds) if not any(p != q and q in p.parents for q in binds)]
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
+    cmd += _dirs_for(binds + [Path(SANDBOX_HOME) / "work", Path("/opt/metaopt/executor.py")])
+    for path in binds:
+        cmd += ["--ro-bind", str(path), str(path)]
+    cmd += ["--bind", str(scratch / "work"), f"{SANDBOX_HOME}/work",
+            "--ro-bind", str(EXECUTOR), "/opt/metaopt/executor.py",
+            "--chdir", f"{SANDBOX_HOME}/work", "--hostname", "sandbox"]
+    cmd += ["--clearenv"]
+    for key, value in _sandbox_env(f"{SANDBOX_HOME}/work").items():
+        cmd += ["--setenv", key, value]
+    cmd += ["setpriv", "--reuid", str(uid), "--regid", str(uid), "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs", "--",
+            sys.executable, "/opt/metaopt/executor.py", "--workdir", f"{SANDBOX_HOME}/work"]
+    return cmd + limits.executor_args()
+
+
+def _sandbox_env(home: str) -> dict[str, str]:
+    return {"HOME": "/tmp", "TMPDIR": "/tmp", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "PYTHONPATH": str(_library_dir().parent), "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/mpl",
+            "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+
+
+def plain_command(scratch: Path, uid: int | None, limits: Limits) -> list[str]:
+    """Unsandboxed fallback: the executor with rlimits, dropped to ``uid`` when we are root and setpriv exists."""
+    cmd = []
+    if uid is not None:
+        cmd = ["setpriv", "--reuid", str(uid), "--regid", str(uid), "--clear-groups", "--no-new-privs", "--"]
+    return cmd + [sys.executable, str(EXECUTOR), "--workdir", str(scratch / "work")] + limits.executor_args()
+
+
+def make_scratch(files_from: Path | None, uid: int | None) -> Path:
+    """A fresh scratch folder; ``work/`` holds a copy of the assignment's extra files (not notebooks)."""
+    scratch = Path(tempfile.mkdtemp(prefix="metaopt-grade-"))
+    work = scratch / "work"
+    if files_from is not None and files_from.is_dir():
+        shutil.copytree(files_from, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    else:
+        work.mkdir()
+    os.chmod(scratch, 0o711)
+    if uid is not None and os.geteuid() == 0:
+        for path in [work, *work.rglob("*")]:
+            os.lchown(path, uid, uid)
+    return scratch
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process of ``uid`` (only used for per-slot uids that nothing else runs as)."""
+    for _ in range(3):
+        found = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    found = True
+                    os.kill(int(entry), signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                pass
+        if not found:
+            return
+        time.sleep(0.1)
+
+
+def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot: int = 0,
+            sandbox: bool | None = None) -> Execution:
+    """Execute a prepared notebook (JSON bytes) in a fresh scratch folder; never raises for student behaviour."""
+    usable, _ = sandbox_status()
+    sandboxed = usable if sandbox is None else (sandbox and usable)
+    uid = SLOT_UID_BASE + slot if (os.geteuid() == 0 and shutil.which("setpriv")) else None
+    scratch = make_scratch(files_from, uid)
+    cmd = bwrap_command(scratch, uid, limits) if sandboxed else plain_command(scratch, uid, limits)
+    env = None if sandboxed else {**os.environ, **_sandbox_env(str(scratch / "work")),
+                                  "HOME": str(scratch / "work"), "TMPDIR": str(scratch / "work"),
+                                  "IPYTHONDIR": str(scratch / "work" / ".ipython"),
+                                  "MPLCONFIGDIR": str(scratch / "work" / ".mpl")}
+    start = time.monotonic()
+    killed = False
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=str(scratch / "work"), env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(notebook_json, timeout=limits.total_timeout + 30)
+    except subprocess.TimeoutExpired:
+        killed = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+    finally:
+        if uid is not None and not sandboxed:
+            _kill_uid(uid)  # a background process that left the process group
+        shutil.rmtree(scratch, ignore_errors=True)
+    reply = None
+    if not killed and out:
+        try:
+            reply = json.loads(out)
+        except ValueError:
+            reply = None
+    return Execution(reply=reply, killed=killed, returncode=proc.returncode,
+                     stderr=err.decode("utf-8", "replace")[-4000:], seconds=time.monotonic() - start,
+                     sandboxed=sandboxed)
