@@ -1,0 +1,59 @@
+"""metaopt_lib.structure against ground truth: the IBP's closed-form moments (K₊ ~ Poisson with mean
+α Σ β/(β+j−1); each customer takes Poisson(α) dishes)."""
+
+import math
+
+import pytest
+import torch
+
+from metaopt_lib import structure as S
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_expected_dishes_formula():
+    # β = 1: α H_N (the one-parameter IBP); hand values
+    assert S.ibp_expected_dishes(3, 2.0, 1.0) == pytest.approx(2 * (1 + 1 / 2 + 1 / 3))
+    assert S.ibp_expected_dishes(2, 1.0, 2.0) == pytest.approx(1 + 2 / 3)
+    with pytest.raises(ValueError, match="positive"):
+        S.ibp_expected_dishes(5, -1.0)
+
+
+@pytest.mark.parametrize("alpha,beta", S.SEED_SETTINGS)
+def test_ibp_moments_match_the_closed_forms(alpha, beta):
+    g = torch.Generator().manual_seed(0)
+    N, R = 20, 1500
+    draws = [S.sample_ibp(N, alpha, beta, g) for _ in range(R)]
+    K = torch.tensor([float(Z.shape[1]) for Z in draws])
+    mean = S.ibp_expected_dishes(N, alpha, beta)
+    # K₊ is Poisson: its standard error is sqrt(mean / R); its variance equals its mean
+    assert abs(K.mean() - mean) < 4 * math.sqrt(mean / R)
+    assert abs(K.var() / mean - 1) < 4 * math.sqrt(2 / R) + 0.05
+    # every customer (first and last alike: exchangeability) takes Poisson(α) dishes
+    first = torch.tensor([Z[0].sum().item() for Z in draws])
+    last = torch.tensor([Z[-1].sum().item() for Z in draws])
+    for rows in (first, last):
+        assert abs(rows.mean() - alpha) < 4 * math.sqrt(alpha / R)
+
+
+def test_ibp_matrix_is_binary_and_every_dish_is_taken():
+    Z = S.sample_ibp(30, 2.0, 1.0, torch.Generator().manual_seed(1))
+    assert set(Z.unique().tolist()) <= {0.0, 1.0}
+    assert (Z.sum(0) >= 1).all()
+    # in order of first appearance: the first row's dishes come first
+    first_taker = [int(torch.nonzero(Z[:, k])[0]) for k in range(Z.shape[1])]
+    assert first_taker == sorted(first_taker)
+
+
+def test_left_ordered_form():
+    Z = torch.tensor([[0, 1, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1]], dtype=torch.float32)
+    L = S.left_ordered(Z)
+    assert L.tolist() == [[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1]]
+    assert torch.equal(S.left_ordered(L), L)  # idempotent
+    assert torch.equal(S.left_ordered(Z[:, [3, 0, 2, 1]]), L)  # invariant to column permutations
