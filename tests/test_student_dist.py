@@ -1,0 +1,210 @@
+"""The student distribution (``metaopt student-dist``): what it contains, what it must never contain, its zip,
+and that the ``metaopt`` command works from its files alone (and refuses instructor commands clearly).
+
+The leak search here is independent of ``autograder.dist``'s own pre-build check: it re-reads every
+``solutions/*/*.ipynb`` and looks for every non-trivial line of every solution region and hidden test in every file
+of the built folder (lines that the public library or lecture sources contain anyway are not secrets).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import dist
+
+ROOT = Path(__file__).resolve().parents[1]
+MIN_LEN = 25
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    folder, zip_path = dist.build(out)
+    return folder, zip_path
+
+
+def files_of(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def secrets() -> dict[str, str]:
+    """line → notebook, for solution regions, hidden tests and manually graded answers of every solution."""
+    public = "\n".join(p.read_text(encoding="utf-8", errors="replace")
+                       for folder in ("metaopt_lib", "lectures/src") for p in (ROOT / folder).rglob("*.py"))
+    notebooks = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+    for path in notebooks:  # what the releases show anyway: text outside the regions / видимая часть заданий
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+                continue
+            kept, inside = [], False
+            for line in cell.source.splitlines():
+                if line.strip().startswith(("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")):
+                    inside = True
+                elif line.strip().startswith(("### END SOLUTION", "### END HIDDEN TESTS")):
+                    inside = False
+                elif not inside:
+                    kept.append(line)
+            public += "\n" + "\n".join(kept)
+    out = {}
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            state = None
+            if cell.cell_type == "markdown" and meta.get("solution"):
+                state = "answer"
+            for line in cell.source.splitlines():
+                s = line.strip()
+                if s.startswith("### BEGIN SOLUTION") or s.startswith("### BEGIN HIDDEN TESTS"):
+                    state = "region"
+                elif s.startswith("### END SOLUTION") or s.startswith("### END HIDDEN TESTS"):
+                    state = None
+                elif state and len(s) >= MIN_LEN and s not in public:
+                    out.setdefault(s, path.name)
+    return out
+
+
+def search(folder: Path, lines: dict[str, str]) -> list[tuple[str, str]]:
+    hits = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", errors="replace")
+        if path.suffix == ".ipynb":
+            try:
+                text += "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+            except Exception:  # noqa: BLE001 - searched as raw text anyway
+                pass
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                text += "\n".join(zf.read(n).decode("utf-8", errors="replace") for n in zf.namelist())
+        for line in lines:
+            if line in text:
+                hits.append((path.relative_to(folder).as_posix(), line))
+    return hits
+
+
+def test_contents(built):
+    folder, _ = built
+    files = files_of(folder)
+    for required in ("README.md", "Makefile", "pyproject.toml", "requirements.txt", "environment.yml", ".gitignore",
+                     "metaopt_lib/__init__.py", "metaopt_lib/cli.py", "metaopt_lib/grading.py"):
+        assert required in files, required
+    for lang in ("en", "ru", "src"):
+        repo = {p.relative_to(ROOT).as_posix() for p in (ROOT / "lectures" / lang).glob("*") if p.is_file()}
+        assert repo <= files, f"lectures/{lang} incomplete: {sorted(repo - files)[:5]}"
+    for released in (ROOT / "assignments").glob("*/*.ipynb"):
+        rel = released.relative_to(ROOT).as_posix()
+        assert rel in files and (folder / rel).read_bytes() == released.read_bytes(), rel
+    library = {p.relative_to(ROOT).as_posix() for p in (ROOT / "metaopt_lib").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    assert library and library <= files, sorted(library - files)[:5]
+    for forbidden in ("solutions/", "autograder/", "tests/", "scripts/", "nbgrader_config.py", "benchmarks/",
+                      "gradebook.db", "CONTRIBUTING.md"):
+        assert not [f for f in files if f == forbidden or f.startswith(forbidden)], forbidden
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for needed in ("make lab", "metaopt variant", "make submit", "Установка", "Сдача", "self-check", "самопровер"):
+        assert needed in readme, needed
+    makefile = (folder / "Makefile").read_text(encoding="utf-8")
+    for target in ("lab:", "variant:", "submit:", "help:", "torch==2.13.0"):
+        assert target in makefile
+    assert "autograder" not in makefile and "pytest" not in makefile
+
+
+def test_pyproject_installs_the_library_only(built):
+    folder, _ = built
+    student = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    course = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert student["tool"]["setuptools"]["packages"]["find"]["include"] == ["metaopt_lib*"]
+    assert student["project"]["dependencies"] == course["project"]["dependencies"]
+    assert student["project"]["scripts"]["metaopt"] == "metaopt_lib.cli:main"
+    assert (folder / student["project"]["readme"]).is_file()
+    for name in ("requirements.txt", "environment.yml"):
+        assert (folder / name).read_bytes() == (ROOT / name).read_bytes()
+
+
+def test_no_solution_nor_hidden_test_line_ships(built, tmp_path):
+    folder, zip_path = built
+    lines = secrets()
+    by_notebook = {nb for nb in lines.values()}
+    assert len(lines) >= 50 and any(n.startswith("practice_") for n in by_notebook), (len(lines), by_notebook)
+    assert search(folder, lines) == []
+    assert search(zip_path.parent, lines) == []  # the zip too (and anything else written next to it)
+    # the search can fail: a planted line is found / поиск способен найти утечку
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    line = sorted(lines)[len(lines) // 2]
+    (planted / "notes.py").write_text(f"# harmless\n    {line}\n", encoding="utf-8")
+    assert search(planted, lines) == [("notes.py", line)]
+    # and so does the build's own check
+    assert dist.find_leaks(planted)
+
+
+def test_zip_has_the_same_files(built):
+    folder, zip_path = built
+    with zipfile.ZipFile(zip_path) as zf:
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+        assert all(n.startswith(dist.ZIP_TOP + "/") for n in names)
+        inside = {n[len(dist.ZIP_TOP) + 1:]: n for n in names}
+        assert set(inside) == files_of(folder)
+        for rel, name in inside.items():
+            assert zf.read(name) == (folder / rel).read_bytes(), rel
+
+
+STUDENT_PYTHON = """
+import runpy, sys
+# a student's environment has no instructor package: drop the course repository's editable-install finder
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+sys.path[:] = [p for p in sys.path if p not in ("", {repo!r}) and "__editable__" not in p]
+import metaopt_lib
+assert metaopt_lib.__file__.startswith({dist!r}), metaopt_lib.__file__
+sys.argv = ["metaopt", *sys.argv[1:]]
+runpy.run_module("metaopt_lib", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_student(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(folder)}
+    code = STUDENT_PYTHON.format(repo=str(ROOT), dist=str(folder))
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_metaopt_command_works_from_the_distribution(built):
+    folder, _ = built
+    help_ = run_student(folder, "--help")
+    assert help_.returncode == 0, help_.stderr
+    assert "variant" in help_.stdout
+    variant = run_student(folder, "variant", "Иванов", "Ivanov", "--json")
+    assert variant.returncode == 0, variant.stderr
+    assert '"theory"' in variant.stdout and '"practice"' in variant.stdout
+    for command in (["grade", "autograde", "practice_1"], ["student-dist"]):
+        refused = run_student(folder, *command)
+        assert refused.returncode != 0
+        text = refused.stdout + refused.stderr
+        assert "for instructors" in text and "для преподавателей" in text, text
+        assert "Traceback" not in text, text
+
+
+def test_build_refuses_a_leaking_distribution(tmp_path, monkeypatch):
+    """A solution line that reaches a shipped file stops the build and names it; the output stays untouched."""
+    lines = secrets()
+    line = sorted(lines)[0]
+    real_stage = dist.stage
+
+    def leaky_stage(root, dest):
+        files = real_stage(root, dest)
+        (dest / "metaopt_lib" / "oops.py").write_text(f"x = 1\n{line}\n", encoding="utf-8")
+        return files
+
+    monkeypatch.setattr(dist, "stage", leaky_stage)
+    with pytest.raises(dist.LeakError, match="oops.py"):
+        dist.build(tmp_path / "out")
+    assert not (tmp_path / "out" / "student").exists() and not (tmp_path / "out" / dist.ZIP_NAME).exists()
