@@ -375,3 +375,64 @@ def test_selfcheck_on_released_theory_notebook(name, monkeypatch, capsys):
         results = run_checks(name, namespace, notebook=released, verbose=False)
         assert results and all(r.status == expected for r in results), [(r.grade_id, r.status, r.message)
                                                                           for r in results]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# the theory tests can fail: plausible wrong answers (mutants of the solution) fail their test cell
+# ------------------------------------------------------------------------------------------------------------------
+
+# (answer cell, text in the solution, its wrong replacement, test cell that must fail)
+THEORY_MUTANTS = {
+    "theory_1": [
+        ("structured_bound", "    total = -kl_gamma", "    total = 0 * kl_gamma", "test_structured_bound"),
+        ("structured_bound", "torch.trace(Xg @ S @ Xg.T)", "0.0", "test_structured_bound"),
+        ("log_evidence_structures", "- torch.log(torch.diagonal(L)).sum()", "", "test_log_evidence_structures"),
+        ("structured_posterior", "means.append(cov @ Xg.T @ y / noise_var)", "means.append(cov @ Xg.T @ y)",
+         "test_structured_posterior"),
+    ],
+    "theory_2": [
+        ("weighted_l1_rhs", "return abs(w) * abs(q - p)", "return abs(q - p)", "test_weighted_l1_rhs"),
+        ("bound_constant", "math.sqrt(2 * math.pi * math.e))", "math.sqrt(2 * math.pi))", "test_bound_constant"),
+        ("expected_rho_inverse", "(2 * sigma ** 2)", "(sigma ** 2)", "test_expected_rho_inverse"),
+    ],
+    "theory_3": [
+        ("tv_normal", "return 0.5 * value", "return value", "test_tv_normal"),
+        ("kl_normal", "/ (2 * s2 ** 2) - 0.5", "/ (s2 ** 2) - 0.5", "test_kl_normal"),
+        ("parametric_complexity", "v_star = float(min(max(float(second_moment), v_low), v_high))",
+         "v_star = float(second_moment)", "test_parametric_complexity"),
+    ],
+    "theory_4": [
+        ("rho_inverse_mc", "float(values.std() / math.sqrt(n_samples))", "float(values.std() / n_samples)",
+         "test_rho_inverse_mc"),
+        ("rho_inverse_mc", "gamma_std * torch.randn", "gamma_std ** 2 * torch.randn", "test_rho_inverse_mc"),
+        ("rho_inverse_closed", " - 0.5 * math.log(d)", "", "test_rho_inverse_closed"),
+    ],
+    "theory_5": [
+        ("tempered_prior", "log_p / lam", "log_p * lam", "test_tempered_prior"),
+        ("structure_bound", "- torch.xlogy(q_gamma, prior))", "- q_gamma * prior)", "test_structure_bound"),
+        ("optimal_structure", "logits = torch.log(tempered_prior(pi, lam)) + log_ev",
+         "logits = log_ev + 0 * lam", "test_optimal_structure"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(THEORY_MUTANTS))
+def test_theory_tests_catch_wrong_answers(name, monkeypatch):
+    from metaopt_lib.grading import GradingCheckFailed
+
+    if name not in NAMES:
+        pytest.skip(f"{name} not written yet")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "1")  # the self-check cell stays quiet
+    monkeypatch.delenv("METAOPT_GRADING_RECORD", raising=False)
+    cells = _source(name).cells
+    by_id = {_nbg(c).get("grade_id"): c for c in cells}
+    for answer, old, new, test in THEORY_MUTANTS[name]:
+        assert old in by_id[answer].source, f"mutant of {answer} no longer applies: {old!r}"
+        namespace = {"__name__": "__main__"}
+        for cell in cells:
+            if cell.cell_type != "code" or _is_test(cell):
+                continue
+            source = cell.source.replace(old, new) if _nbg(cell).get("grade_id") == answer else cell.source
+            exec(compile(source, f"<{name}:{_nbg(cell).get('grade_id')}>", "exec"), namespace)
+        with pytest.raises(GradingCheckFailed):
+            exec(compile(by_id[test].source, f"<{name}:{test}>", "exec"), namespace)
