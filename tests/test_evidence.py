@@ -102,3 +102,158 @@ def test_bad_input_raises_clear_error(bad):
     args = dict(X=X, y=y, alpha=1.0, noise_var=1.0) | bad
     with pytest.raises(ValueError, match=r"(?s).+\n.*[а-я]"):
         ev.log_evidence_blr(**args)
+
+
+# ------------------------------------------------------------------------------------- evidence by gradient descent
+def _spd(d, seed, lo=0.1, hi=5.0):
+    g = set_seed(seed)
+    Q, _ = torch.linalg.qr(torch.randn(d, d, generator=g, dtype=D64))
+    lam = torch.linspace(lo, hi, d, dtype=D64)
+    return (Q * lam) @ Q.T, lam
+
+
+def test_entropy_change_equals_gaussian_entropy_difference():
+    # A step of gradient descent on a quadratic maps N(m, S) to N(m', J S Jᵀ), J = I − βH.
+    H, lam = _spd(6, 0, lo=-1.0, hi=4.0)
+    beta = 0.2
+    S = _spd(6, 1, lo=0.3, hi=2.0)[0]
+    J = torch.eye(6, dtype=D64) - beta * H
+    before = MultivariateNormal(torch.zeros(6, dtype=D64), covariance_matrix=S).entropy()
+    after = MultivariateNormal(torch.zeros(6, dtype=D64), covariance_matrix=J @ S @ J.T).entropy()
+    assert torch.allclose(ev.entropy_change_exact(H, beta), after - before, atol=1e-10)
+    assert torch.allclose(ev.gaussian_entropy(S), before, atol=1e-12)
+
+
+@pytest.mark.parametrize("radius", [0.05, 0.3, 0.6, ev.BOUND_RADIUS])
+def test_trace_bound_is_below_exact_entropy_change(radius):
+    H, lam = _spd(8, 2, lo=-2.0, hi=3.0)  # an indefinite Hessian too
+    beta = radius / float(lam.max())
+    bound = ev.entropy_change_bound(torch.trace(H), torch.trace(H @ H), beta)
+    exact = ev.entropy_change_exact(H, beta)
+    assert bound <= exact
+    assert exact - bound <= beta ** 2 * float(torch.trace(H @ H))  # log(1 − x) ≤ −x: the gap is at most β² Tr H²
+
+
+def test_trace_bound_fails_beyond_its_radius():
+    # log(1 − x) ≥ −x − x² stops holding just above x = 0.6838: the bound needs β·λmax ≤ 0.68.
+    H = torch.tensor([[1.0]], dtype=D64)
+    assert ev.entropy_change_bound(1.0, 1.0, 0.68) <= ev.entropy_change_exact(H, 0.68)
+    assert ev.entropy_change_bound(1.0, 1.0, 0.70) > ev.entropy_change_exact(H, 0.70)
+
+
+def _logistic_log_joint(seed=0, n=30, d=5):
+    g = set_seed(seed)
+    X = torch.randn(n, d, generator=g, dtype=D64)
+    t = (torch.rand(n, generator=g, dtype=D64) < 0.5).to(D64)
+
+    def log_joint(w):
+        z = X @ w
+        return (t * z - torch.nn.functional.softplus(z)).sum() - 0.5 * (w * w).sum()
+
+    return log_joint, torch.randn(d, generator=g, dtype=D64)
+
+
+def test_hessian_traces_exact_matches_autograd_hessian():
+    log_joint, w = _logistic_log_joint()
+    neg = lambda v: -log_joint(v)  # noqa: E731
+    H = torch.autograd.functional.hessian(neg, w)
+    trH, trH2 = ev.hessian_traces(neg, w)
+    assert torch.allclose(trH, torch.trace(H), atol=1e-10)
+    assert torch.allclose(trH2, torch.trace(H @ H), atol=1e-10)
+
+
+def test_hutchinson_trace_converges_to_exact_trace():
+    M, _ = _spd(20, 3, lo=-1.0, hi=6.0)
+    exact = torch.trace(M)
+    sd1 = math.sqrt(2 * float((M * M).sum() - (torch.diagonal(M) ** 2).sum()))  # std of one Rademacher probe
+    errors = []
+    for m in (4, 64, 4096):
+        est = ev.hutchinson_trace(lambda V: V @ M, 20, n_probes=m, generator=torch.Generator().manual_seed(m))
+        assert abs(float(est - exact)) < 4 * sd1 / math.sqrt(m)
+        errors.append(abs(float(est - exact)))
+    assert errors[-1] < 0.05 * sd1
+
+
+def test_hutchinson_hessian_traces_converge():
+    log_joint, w = _logistic_log_joint(seed=1)
+    neg = lambda v: -log_joint(v)  # noqa: E731
+    H = torch.autograd.functional.hessian(neg, w)
+    trH, trH2 = ev.hessian_traces(neg, w, n_probes=20_000, generator=torch.Generator().manual_seed(0))
+    assert abs(float(trH - torch.trace(H))) < 0.02 * float(torch.trace(H))
+    assert abs(float(trH2 - torch.trace(H @ H))) < 0.03 * float(torch.trace(H @ H))
+
+
+def test_gd_elbo_gaussian_is_a_lower_bound_and_tight_at_the_posterior():
+    X, y = _blr_data(25, 4, seed=4, noise=0.5)
+    alpha, noise_var = 0.5, 0.25
+    H, b, c = ev.blr_quadratic(X, y, alpha, noise_var)
+    exact = ev.log_evidence_blr(X, y, alpha, noise_var)
+    beta = 0.5 / float(torch.linalg.eigvalsh(H).max())
+    prior = ev.gd_elbo_gaussian(H, b, c, torch.zeros(4, dtype=D64), torch.eye(4, dtype=D64) / alpha, beta, 200)
+    assert bool((prior <= exact + 1e-9).all())
+    mean, cov = ev.posterior_blr(X, y, alpha, noise_var)
+    at_posterior = ev.gd_elbo_gaussian(H, b, c, mean, cov, beta, 0)
+    assert torch.allclose(at_posterior[0], exact, atol=1e-9)  # KL(q‖posterior) = 0
+
+
+def test_evidence_gd_matches_the_exact_gaussian_elbo():
+    X, y = _blr_data(25, 4, seed=4, noise=0.5)
+    alpha, noise_var = 0.5, 0.25
+    H, b, c = ev.blr_quadratic(X, y, alpha, noise_var)
+    beta, steps = 0.4 / float(torch.linalg.eigvalsh(H).max()), 15
+    log_joint = ev.log_joint_blr(X, y, alpha, noise_var)
+    init = torch.zeros(4, dtype=D64)
+    exact = ev.gd_elbo_gaussian(H, b, c, init, torch.eye(4, dtype=D64) / alpha, beta, steps)
+    r = 4000
+    est = ev.evidence_gd(log_joint, init, alpha ** -0.5, beta, steps, n_runs=r, exact_logdet=True,
+                         generator=torch.Generator().manual_seed(0))
+    # the entropy part is exact: S(q⁰) + t log|I − βH|
+    t = torch.arange(steps + 1, dtype=D64)
+    assert torch.allclose(est.entropy, ev.gaussian_entropy(torch.full((4,), 1 / alpha, dtype=D64))
+                          + t * ev.entropy_change_exact(H, beta), atol=1e-9)
+    # the energy part is a Monte Carlo mean over r runs: compare within 5 standard errors at the final step
+    lp = torch.func.vmap(log_joint)(est.weights)
+    se = float(lp.std() / math.sqrt(r))
+    assert abs(float(est.log_evidence[-1] - exact[-1])) < 5 * se
+    assert abs(float(est.log_evidence[0] - exact[0])) < 5 * float(torch.func.vmap(log_joint)(
+        init + alpha ** -0.5 * torch.randn(r, 4, generator=torch.Generator().manual_seed(0), dtype=D64)).std()
+        / math.sqrt(r))
+
+
+def test_trace_estimate_lies_below_the_logdet_estimate():
+    # Same draws, same trajectory: the trace bound under-estimates every entropy change (β·λmax = 0.5 ≤ 0.68).
+    X, y = _blr_data(25, 4, seed=4, noise=0.5)
+    log_joint = ev.log_joint_blr(X, y, 0.5, 0.25)
+    H, _, _ = ev.blr_quadratic(X, y, 0.5, 0.25)
+    beta = 0.5 / float(torch.linalg.eigvalsh(H).max())
+    kw = dict(init_mean=torch.zeros(4, dtype=D64), init_std=2 ** 0.5, beta=beta, steps=10, n_runs=3)
+    exact = ev.evidence_gd(log_joint, generator=torch.Generator().manual_seed(5), exact_logdet=True, **kw)
+    bound = ev.evidence_gd(log_joint, generator=torch.Generator().manual_seed(5), **kw)
+    assert torch.allclose(exact.energy, bound.energy)
+    assert bool((bound.log_evidence[1:] < exact.log_evidence[1:]).all())
+
+
+def test_evidence_gd_ranks_prior_precisions_like_the_exact_evidence():
+    g = set_seed(0)
+    X = torch.randn(40, 8, generator=g, dtype=D64)
+    y = X @ torch.randn(8, generator=g, dtype=D64) + 0.5 * torch.randn(40, generator=g, dtype=D64)
+    alphas, noise_var = [1e-3, 1e-1, 1.0, 100.0], 0.25
+    exact, est = [], []
+    for a in alphas:
+        H, _, _ = ev.blr_quadratic(X, y, a, noise_var)
+        beta = 0.5 / float(torch.linalg.eigvalsh(H).max())
+        run = ev.evidence_gd(ev.log_joint_blr(X, y, a, noise_var), torch.zeros(8, dtype=D64), a ** -0.5, beta, 50,
+                             n_runs=10, generator=torch.Generator().manual_seed(1))
+        exact.append(float(ev.log_evidence_blr(X, y, a, noise_var)))
+        est.append(float(run.log_evidence.max()))
+        assert est[-1] < exact[-1]  # a lower bound
+    assert sorted(range(4), key=exact.__getitem__) == sorted(range(4), key=est.__getitem__)
+    assert len(set(sorted(range(4), key=exact.__getitem__))) == 4 and exact[2] == max(exact)  # a non-trivial order
+
+
+def test_evidence_gd_rejects_bad_input():
+    log_joint = ev.log_joint_blr(*_blr_data(5, 2), 1.0, 1.0)
+    with pytest.raises(ValueError, match="beta"):
+        ev.evidence_gd(log_joint, torch.zeros(2, dtype=D64), 1.0, beta=-0.1, steps=3)
+    with pytest.raises(ValueError, match="bijection"):
+        ev.evidence_gd(log_joint, torch.zeros(2, dtype=D64), 1.0, beta=10.0, steps=3, exact_logdet=True)
