@@ -51,7 +51,7 @@ def cmd_autograde(args) -> int:
     from autograder.grade import autograde
 
     results = autograde(_course(args), args.assignments or None, workers=args.workers,
-                        sandbox_mode=False if args.no_sandbox else None)
+                        sandbox_mode=False if args.no_sandbox else None, students=args.student)
     return 0 if results else 1
 
 
@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel executions (default: CPU count)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
     p.add_argument("--submission-timeout", type=int, default=None, help="seconds per submission")
+    p.add_argument("--student", action="append", default=None, metavar="ID",
+                   help="grade only this student (repeatable)")
     p.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap (limits only)")
     p.set_defaults(func=cmd_autograde)
 

@@ -122,12 +122,15 @@ class Grader:
         self.limits = None
 
     # --- discovery ---------------------------------------------------------------------------------------
-    def submissions(self, assignments: list[str] | None = None) -> list[tuple[str, str]]:
-        """(student, assignment) pairs collected in the submitted folder."""
+    def submissions(self, assignments: list[str] | None = None,
+                    students: list[str] | None = None) -> list[tuple[str, str]]:
+        """(student, assignment) pairs collected in the submitted folder (optionally only these ones)."""
         base = self.course.submitted_dir
         pairs = []
         if base.is_dir():
             for student_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+                if students and student_dir.name not in students:
+                    continue
                 for a_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
                     if assignments and a_dir.name not in assignments:
                         continue
@@ -315,11 +318,11 @@ class Grader:
         gb.db.commit()
 
     # --- the whole batch -------------------------------------------------------------------------------------
-    def run(self, assignments: list[str] | None = None) -> list[dict]:
+    def run(self, assignments: list[str] | None = None, students: list[str] | None = None) -> list[dict]:
         from autograder.release import compute_expected, generate, grading_limits
 
         self.limits = grading_limits(self.course)
-        pairs = self.submissions(assignments)
+        pairs = self.submissions(assignments, students)
         if not pairs:
             self.log(f"nothing to grade: no submissions in {self.course.submitted_dir} (run collect first)")
             return []
@@ -378,5 +381,5 @@ def _add_error(cell, ename: str, evalue: str) -> None:
 
 
 def autograde(course: Course, assignments: list[str] | None = None, workers: int | None = None,
-              sandbox_mode: bool | None = None, log=print) -> list[dict]:
-    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log).run(assignments)
+              sandbox_mode: bool | None = None, students: list[str] | None = None, log=print) -> list[dict]:
+    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log).run(assignments, students)

@@ -94,14 +94,17 @@ def grading_limits(course: Course):
 
 
 def release(course: Course, assignments: list[str] | None = None, workers: int = 1,
-            log=print) -> list[str]:
-    """Release ``assignments`` (all when empty) and compute their expected records with ``workers`` in parallel."""
+            log=print, expected: bool = True) -> list[str]:
+    """Release ``assignments`` (all when empty) and compute their expected records with ``workers`` in parallel
+    (``expected=False`` leaves that to autograde, which computes them for the assignments it grades)."""
     names = list(assignments) if assignments else course.assignments()
     if not names:
         raise GradingError(f"no assignments found in {course.source_dir}")
     for name in names:
         generate(course, name)
         log(f"released {name} -> {course.release_dir / name}")
+    if not expected:
+        return names
     with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:
         futures = {pool.submit(compute_expected, course, name, slot): name for slot, name in enumerate(names)}
         for future in concurrent.futures.as_completed(futures):

@@ -143,6 +143,27 @@ def plain_command(scratch: Path, uid: int | None, limits: Limits) -> list[str]:
     return cmd + [sys.executable, str(EXECUTOR), "--workdir", str(scratch / "work")] + limits.executor_args()
 
 
+def _world_reachable(path: Path) -> bool:
+    """Whether any user may execute ``path`` (every folder above it searchable by others)."""
+    real = Path(os.path.realpath(path))
+    try:
+        if not os.stat(real).st_mode & 0o001:
+            return False
+        return all(os.stat(parent).st_mode & 0o001 for parent in real.parents)
+    except OSError:
+        return False
+
+
+def slot_uid(slot: int, sandboxed: bool) -> int | None:
+    """The unprivileged uid of a worker slot, or None when we cannot drop privileges (not root, no setpriv, or —
+    unsandboxed — an interpreter other users cannot reach, e.g. under /root)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return None
+    if not sandboxed and not _world_reachable(Path(sys.executable)):
+        return None
+    return SLOT_UID_BASE + slot
+
+
 def make_scratch(files_from: Path | None, uid: int | None) -> Path:
     """A fresh scratch folder; ``work/`` holds a copy of the assignment's extra files (not notebooks)."""
     scratch = Path(tempfile.mkdtemp(prefix="metaopt-grade-"))
@@ -181,7 +202,7 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
     """Execute a prepared notebook (JSON bytes) in a fresh scratch folder; never raises for student behaviour."""
     usable, _ = sandbox_status()
     sandboxed = usable if sandbox is None else (sandbox and usable)
-    uid = SLOT_UID_BASE + slot if (os.geteuid() == 0 and shutil.which("setpriv")) else None
+    uid = slot_uid(slot, sandboxed)
     scratch = make_scratch(files_from, uid)
     cmd = bwrap_command(scratch, uid, limits) if sandboxed else plain_command(scratch, uid, limits)
     env = None if sandboxed else {**os.environ, **_sandbox_env(str(scratch / "work")),

@@ -1,0 +1,249 @@
+"""The instructor's pipeline on a temporary toy course, run the way an instructor runs it (``metaopt grade …``).
+
+One module-scoped fixture releases, collects and autogrades (2 workers, sandboxed when bubblewrap is usable)
+a class covering the hostile cases the real sample class does not: a submission that attacks the machine, one
+that replaces the comparison helpers, one that hides its error outputs; plus a correct, a wrong, a not-JSON and a
+wrong-variant submission, a stray file and an unknown student id.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import samples
+from autograder.course import Course
+from autograder.sandbox import sandbox_status
+from autograder.toycourse import HIDDEN_MARKER, make_toy_course
+
+pytestmark = pytest.mark.xdist_group("autograder")
+
+ROSTER = """student_id,surname_ru,surname_en
+s_ok,Кузнецов,Kuznetsov
+s_wrong,Семёнов,Semenov
+s_hostile,Виноградова,Vinogradova
+s_helpers,Беляева,Beliaeva
+s_silent,Кузнецова,Kuznetsova
+s_badjson,Семёнова,Semenova
+s_variant,Петров,Petrov
+"""
+
+
+def metaopt(*args, cwd=None, check=True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "metaopt_lib", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"metaopt {' '.join(map(str, args))} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def hostile(released, solution, course_root: Path, outside: Path, tmp_outside: Path):
+    """Correct answers plus a cell body that tries to reach the gradebook, the network and the disk."""
+    nb = samples.correct(released, solution)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+    cell.source += f"""
+
+import json as _json, os as _os, socket as _socket
+_report = {{}}
+def _try(key, fn):
+    try:
+        fn()
+        _report[key] = "SUCCEEDED"
+    except BaseException as err:
+        _report[key] = type(err).__name__
+_try("gradebook", lambda: open({str(course_root / 'autograder' / 'work' / 'gradebook.db')!r}, "rb").read(16))
+_try("solutions", lambda: _os.listdir({str(course_root / 'solutions')!r}))
+_try("socket", lambda: _socket.create_connection(("1.1.1.1", 53), timeout=3))
+_try("write_outside", lambda: open({str(outside)!r}, "w").write("pwned"))
+open({str(tmp_outside)!r}, "w").write("pwned")  # the sandbox's /tmp is its own tmpfs: this may succeed
+_try("write_course", lambda: open({str(course_root / 'autograder' / 'work' / 'pwned.txt')!r}, "w").write("x"))
+print("HOSTILE-REPORT " + _json.dumps(_report, sort_keys=True))
+"""
+    return nb
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    root = make_toy_course(tmp_path_factory.mktemp("course"))
+    metaopt("grade", "release", "--course-root", root, "--workers", "2")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    outside = root.parent / "pwned.txt"
+    tmp_outside = Path("/tmp") / f"metaopt-hostile-{os.getpid()}.txt"
+    rel = nbformat.read(root / "assignments" / "theory_1" / "theory_1.ipynb", as_version=4)
+    sol = nbformat.read(root / "solutions" / "theory_1" / "theory_1.ipynb", as_version=4)
+    prel = nbformat.read(root / "assignments" / "practice_1" / "practice_1.ipynb", as_version=4)
+    psol = nbformat.read(root / "solutions" / "practice_1" / "practice_1.ipynb", as_version=4)
+    kinds = {
+        "s_ok": samples.correct(rel, sol),
+        "s_wrong": samples.partly_wrong(rel, sol),
+        "s_hostile": hostile(rel, sol, root, outside, tmp_outside),
+        "s_helpers": samples.helpers_replaced(rel, sol),
+        "s_silent": samples.silenced_errors(rel, sol),
+        "s_badjson": samples.not_json(rel, sol),
+        "s_variant": samples.correct(rel, sol),
+        "s_stranger": samples.correct(rel, sol),
+    }
+    for student, nb in kinds.items():
+        folder = inbox / student / "homework"
+        folder.mkdir(parents=True)
+        (folder / "theory_1.ipynb").write_bytes(samples.to_bytes(nb))
+    (inbox / "s_ok" / "notes.txt").write_text("not a notebook")
+    with zipfile.ZipFile(inbox / "s_ok_zip.zip", "w") as zf:  # a zip submission (practice_1)
+        zf.writestr("s_ok_zip/practice_1.ipynb", samples.to_bytes(samples.correct(prel, psol)))
+    roster = root / "roster.csv"
+    roster.write_text(ROSTER + "s_ok_zip,Кузнецов,Kuznetsov\n", encoding="utf-8")
+    collected = metaopt("grade", "collect", "--course-root", root, "--from", inbox, "--roster", roster)
+    graded = metaopt("grade", "autograde", "--course-root", root, "--workers", "2", "--cell-timeout", "30")
+    fb = metaopt("grade", "feedback", "--course-root", root)
+    grades = root / "grades.csv"
+    exported = metaopt("grade", "export", "--course-root", root, "--output", grades)
+    rows = list(csv.DictReader(grades.read_text(encoding="utf-8").splitlines()))
+    yield {"root": root, "collect": collected.stdout, "autograde": graded.stdout, "feedback": fb.stdout,
+           "export": exported.stdout, "rows": rows, "outside": [outside, tmp_outside], "csv": grades}
+    for path in (outside, tmp_outside):
+        if path.exists():
+            path.unlink()
+
+
+def _row(toy, student, assignment="theory_1"):
+    matches = [r for r in toy["rows"] if r["student_id"] == student and r["assignment"] == assignment]
+    assert len(matches) == 1, (student, assignment, toy["rows"])
+    return matches[0]
+
+
+def test_collect_reports_problems_and_collects_the_rest(toy):
+    out = toy["collect"]
+    assert "s_stranger" in out and "unknown student id" in out
+    assert "notes.txt: not a notebook" in out
+    root = toy["root"]
+    assert (root / "autograder/work/submitted/s_ok/theory_1/theory_1.ipynb").exists()
+    assert (root / "autograder/work/submitted/s_ok_zip/practice_1/practice_1.ipynb").exists()
+    assert (root / "autograder/work/submitted/s_badjson/theory_1/theory_1.ipynb").exists()
+    assert not (root / "autograder/work/submitted/s_stranger").exists()
+
+
+def test_statuses_and_scores(toy):
+    expect = {  # student: (status, auto_score); theory_1's autograded points are 2 + 1, manual 2
+        "s_ok": ("graded", "3"),
+        "s_wrong": ("graded", "0"),
+        "s_hostile": ("graded", "3"),
+        "s_helpers": ("tampered", "0"),
+        "s_silent": ("tampered", "0"),
+        "s_badjson": ("invalid_notebook", "0"),
+        "s_variant": ("wrong_variant", "3"),
+    }
+    for student, (status, auto) in expect.items():
+        row = _row(toy, student)
+        assert (row["status"], row["auto_score"]) == (status, auto), row
+        assert row["max_score"] == "5"
+    assert _row(toy, "s_ok_zip", "practice_1")["status"] == "graded"
+    assert _row(toy, "s_ok_zip", "practice_1")["auto_score"] == "3"
+    assert "numpy.allclose" in _row(toy, "s_helpers")["note"]
+    assert "test_value" in _row(toy, "s_silent")["note"]
+
+
+def test_missing_and_expected_variants(toy):
+    # Семёнов/Semenov: theory_1 and practice_1; only theory_1 submitted
+    missing = _row(toy, "s_wrong", "practice_1")
+    assert missing["status"] == "missing" and missing["score"] == "0" and missing["expected_variant"] == "practice_1"
+    variant = _row(toy, "s_variant")
+    assert variant["expected_variant"] == "theory_4"
+    assert "Петров" in variant["note"]  # the note names the roster's surnames (UTF-8)
+    assert _row(toy, "s_variant", "theory_4")["status"] == "missing"
+
+
+def test_csv_columns_and_encoding(toy):
+    raw = toy["csv"].read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8")
+    assert text.splitlines()[0] == ("student_id,assignment,expected_variant,auto_score,manual_score,score,"
+                                    "max_score,needs_manual,status,note")
+    assert "Петров" in text
+    statuses = {r["status"] for r in toy["rows"]}
+    assert statuses <= {"graded", "timeout", "crashed", "invalid_notebook", "wrong_variant", "tampered", "missing"}
+
+
+@pytest.mark.skipif(not sandbox_status()[0], reason=f"no grading sandbox here: {sandbox_status()[1]}")
+def test_hostile_submission_gets_nothing(toy):
+    root = toy["root"]
+    nb = nbformat.read(root / "autograder/work/autograded/s_hostile/theory_1/theory_1.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = next(ln for ln in text.splitlines() if ln.startswith("HOSTILE-REPORT "))
+    report = json.loads(line.split(" ", 1)[1])
+    assert "SUCCEEDED" not in report.values(), report
+    assert not any(path.exists() for path in toy["outside"])
+    assert not (root / "autograder/work/pwned.txt").exists()
+
+
+def test_feedback_has_no_hidden_tests(toy):
+    root = toy["root"]
+    pages = sorted((root / "autograder/work/feedback").rglob("*.html"))
+    students = {p.relative_to(root / "autograder/work/feedback").parts[0] for p in pages}
+    assert {"s_ok", "s_wrong", "s_helpers"} <= students
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert HIDDEN_MARKER not in html, page
+        assert "check_close('test_value:array'" not in html, page
+    # the failing hidden check's traceback (s_wrong fails every check) shows no source line either
+    wrong = (root / "autograder/work/feedback/s_wrong/theory_1/theory_1.html").read_text(encoding="utf-8")
+    assert "NotImplementedError" in wrong
+
+
+def test_autograded_notebook_keeps_restored_hidden_tests_out_of_student_dirs(toy):
+    root = toy["root"]
+    # released notebooks have no hidden tests; the grader restored them only in the autograded copy
+    assert HIDDEN_MARKER not in (root / "assignments/theory_1/theory_1.ipynb").read_text(encoding="utf-8")
+    assert HIDDEN_MARKER in (root / "autograder/work/autograded/s_ok/theory_1/theory_1.ipynb").read_text(
+        encoding="utf-8")
+
+
+def test_rerun_is_idempotent_and_keeps_manual_grades(toy):
+    root = toy["root"]
+    course = Course(root)
+    with course.gradebook() as gb:
+        grade = gb.find_grade("explain", "theory_1", "theory_1", "s_ok")
+        grade.manual_score = 1.5
+        gb.db.commit()
+    before = {(r["student_id"], r["assignment"]): r for r in toy["rows"]}
+    metaopt("grade", "autograde", "theory_1", "--course-root", root, "--workers", "2", "--cell-timeout", "30",
+            "--student", "s_ok", "--student", "s_helpers")
+    out = root / "grades2.csv"
+    metaopt("grade", "export", "--course-root", root, "--output", out, "--quiet")
+    after = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(out.read_text("utf-8").splitlines())}
+    assert set(after) == set(before)
+    for key, row in after.items():
+        old = dict(before[key])
+        if key == ("s_ok", "theory_1"):
+            assert row["manual_score"] == "1.5" and row["score"] == "4.5", row
+            old.update(manual_score="1.5", score="4.5")
+        assert row == old, key
+
+
+def test_help_of_every_command():
+    for command in ("release", "collect", "autograde", "feedback", "export"):
+        out = metaopt("grade", command, "--help").stdout
+        assert f"metaopt grade {command}" in out
+
+
+def test_bad_input_gets_a_clear_message(tmp_path):
+    root = make_toy_course(tmp_path / "course")
+    proc = metaopt("grade", "collect", "--course-root", root, "--from", tmp_path / "nowhere", check=False)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    bad_roster = tmp_path / "roster.csv"
+    bad_roster.write_text("id,name\n1,x\n", encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    proc = metaopt("grade", "collect", "--course-root", root, "--from", tmp_path / "inbox", "--roster", bad_roster,
+                   check=False)
+    assert proc.returncode == 2 and "student_id,surname_ru,surname_en" in proc.stderr
+    proc = metaopt("grade", "release", "nonexistent", "--course-root", root, check=False)
+    assert proc.returncode == 2 and "unknown assignment" in proc.stderr

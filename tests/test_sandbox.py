@@ -1,0 +1,133 @@
+"""The grading sandbox itself (autograder/sandbox.py + executor.py) on small notebooks without torch.
+
+Needs bubblewrap and root (CI installs bubblewrap and runs as root); skipped with the reason otherwise, except the
+unsandboxed fallback, which runs anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import sandbox
+from autograder.course import REPO_ROOT
+
+USABLE, REASON = sandbox.sandbox_status()
+needs_sandbox = pytest.mark.skipif(not USABLE, reason=f"no grading sandbox here: {REASON}")
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("sandbox")]
+MARKER = "SECRET-HIDDEN-TEST-41c2"
+
+
+def _run(cells: list[str], slot: int, sandbox_mode=True, **limits) -> sandbox.Execution:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    return sandbox.execute(nbformat.writes(nb).encode(), None, sandbox.Limits(**limits), slot=slot,
+                           sandbox=sandbox_mode)
+
+
+def _outputs(ex: sandbox.Execution, index: int) -> str:
+    cell = ex.reply["notebook"]["cells"][index]
+    return "".join(o.get("text", "") + o.get("ename", "") + o.get("evalue", "") for o in cell["outputs"])
+
+
+def _slot_processes(slot: int) -> list[int]:
+    uid = sandbox.SLOT_UID_BASE + slot
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and _uid(p) == uid]
+
+
+def _uid(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+PROBE = f"""
+import json, os, socket
+r = {{"uid": os.getuid(), "root_listing": sorted(os.listdir({str(REPO_ROOT)!r}))}}
+def attempt(key, fn):
+    try:
+        fn()
+        r[key] = "SUCCEEDED"
+    except BaseException as err:
+        r[key] = type(err).__name__
+attempt("gradebook", lambda: open({str(REPO_ROOT / 'autograder' / 'work' / 'gradebook.db')!r}, "rb").read(1))
+attempt("solutions", lambda: os.listdir({str(REPO_ROOT / 'solutions')!r}))
+attempt("nbgrader_config", lambda: open({str(REPO_ROOT / 'nbgrader_config.py')!r}).read())
+attempt("network", lambda: socket.create_connection(("1.1.1.1", 53), timeout=3))
+attempt("write_usr", lambda: open("/usr/pwned", "w"))
+attempt("write_venv", lambda: open(os.path.join(os.path.dirname(os.__file__), "pwned.py"), "w"))
+attempt("parent_fd", lambda: os.listdir(f"/proc/{{os.getppid()}}/fd"))
+attempt("parent_mem", lambda: open(f"/proc/{{os.getppid()}}/mem", "rb").read(1))
+open("scratch.txt", "w").write("mine")
+found = []
+for top in ("/tmp", os.getcwd(), "/home", "/opt"):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            try:
+                if b"{MARKER[:12]}" + b"{MARKER[12:]}" in open(os.path.join(folder, name), "rb").read():
+                    found.append(os.path.join(folder, name))
+            except OSError:
+                pass
+r["marker_files"] = found
+print("PROBE " + json.dumps(r))
+"""
+
+
+@needs_sandbox
+def test_student_code_sees_nothing_of_the_course():
+    ex = _run([PROBE, f"# hidden test: {MARKER}\nprint('second cell ran')"], slot=40, cell_timeout=60)
+    assert ex.sandboxed and ex.reply is not None, ex.stderr
+    line = next(ln for ln in _outputs(ex, 0).splitlines() if ln.startswith("PROBE "))
+    r = json.loads(line[6:])
+    assert r["uid"] == sandbox.SLOT_UID_BASE + 40
+    assert r["root_listing"] == sorted({".venv", "metaopt_lib"} & set(r["root_listing"])), r["root_listing"]
+    for key in ("gradebook", "solutions", "nbgrader_config", "network", "write_usr", "write_venv",
+                "parent_fd", "parent_mem"):
+        assert r[key] != "SUCCEEDED", (key, r)
+    assert r["marker_files"] == []
+    assert "second cell ran" in _outputs(ex, 1)
+
+
+@needs_sandbox
+def test_memory_and_fork_storm_yield_errors_not_a_dead_batch():
+    cells = [
+        "try:\n    x = bytearray(16 * 1024**3)\n    print('ALLOCATED')\nexcept MemoryError:\n    print('MEMORY LIMIT')",
+        "import os, time\nn = 0\ntry:\n    for _ in range(500):\n        pid = os.fork()\n"
+        "        if pid == 0:\n            time.sleep(60)\n            os._exit(0)\n        n += 1\n"
+        "except OSError as err:\n    print('PROCESS LIMIT', type(err).__name__, n)",
+        "print('still alive')",
+    ]
+    ex = _run(cells, slot=41, cell_timeout=60, memory_mb=2048, nproc=64)
+    assert ex.reply is not None, ex.stderr
+    assert "MEMORY LIMIT" in _outputs(ex, 0)
+    assert "PROCESS LIMIT" in _outputs(ex, 1)
+    assert "still alive" in _outputs(ex, 2)
+    assert _slot_processes(41) == []  # the forked children died with the sandbox
+
+
+@needs_sandbox
+def test_hang_that_ignores_interrupts_is_stopped_by_the_time_limits():
+    cells = ["import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+             "print('never')"]
+    ex = _run(cells, slot=42, cell_timeout=5, total_timeout=20)
+    assert ex.seconds < 20 + 30 + 30
+    if ex.reply is not None:
+        assert ex.reply["timeouts"] or ex.reply["deadline"]
+        assert "never" not in _outputs(ex, 1)
+    else:
+        assert ex.killed
+    assert _slot_processes(42) == []
+
+
+def test_unsandboxed_fallback_still_runs_with_limits():
+    ex = _run(["print(6 * 7)", "1/0", "print('after error')"], slot=43, sandbox_mode=False, cell_timeout=60)
+    assert not ex.sandboxed
+    assert ex.reply is not None, ex.stderr
+    assert "42" in _outputs(ex, 0)
+    assert "ZeroDivisionError" in _outputs(ex, 1)
+    assert "after error" in _outputs(ex, 2)
