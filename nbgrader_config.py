@@ -40,3 +40,4 @@ c.MetaoptGrading.submission_timeout = 600
 c.MetaoptGrading.memory_mb = 3072
 c.MetaoptGrading.nproc = 64
 c.MetaoptGrading.file_mb = 256
+c.MetaoptGrading.disk_mb = 1024  # the sandbox's writable tmpfs (work folder + /tmp)

@@ -90,7 +90,8 @@ def grading_limits(course: Course):
         total_timeout=int(course.setting("submission_timeout", defaults.total_timeout)),
         memory_mb=int(course.setting("memory_mb", defaults.memory_mb)),
         nproc=int(course.setting("nproc", defaults.nproc)),
-        file_mb=int(course.setting("file_mb", defaults.file_mb)))
+        file_mb=int(course.setting("file_mb", defaults.file_mb)),
+        disk_mb=int(course.setting("disk_mb", defaults.disk_mb)))
 
 
 def release(course: Course, assignments: list[str] | None = None, workers: int = 1,

@@ -1,8 +1,9 @@
 """Run ``autograder/executor.py`` on one prepared notebook, isolated from the course and from other students.
 
 With bubblewrap and root (the instructor's machine, CI): a fresh root made of read-only binds of the system
-(``/usr``, ``/etc``), the Python installation, the virtual environment and ``metaopt_lib`` only; tmpfs over
-``/tmp``; the scratch copy of the submission's folder as the only writable place; no network (``--unshare-net``;
+(``/usr``, ``/etc``), the Python installation, the virtual environment and ``metaopt_lib`` only; size-limited
+tmpfs over ``/tmp`` and over the work folder (which holds read-only binds of the assignment's data files) as the
+only writable places, gone with the sandbox; no network (``--unshare-net``;
 kernel and client both inside, talking over loopback); own pid namespace, killed with its parent; the executor and
 the kernel run as an unprivileged uid of their own per worker slot (so RLIMIT_NPROC holds) without capabilities.
 The course folder, the gradebook, ``solutions/``, other submissions and the hidden tests are not in that root.
@@ -38,6 +39,7 @@ class Limits:
     memory_mb: int = 3072           # address space of the executor and of the kernel
     nproc: int = 64                 # processes+threads of the slot uid
     file_mb: int = 256              # largest file the code may write
+    disk_mb: int = 1024             # size of the sandbox's writable folders (tmpfs: the work folder and /tmp)
 
     def executor_args(self) -> list[str]:
         return ["--cell-timeout", str(self.cell_timeout), "--setup-timeout", str(self.setup_timeout),
@@ -100,8 +102,9 @@ def _dirs_for(paths: list[Path]) -> list[str]:
     return args
 
 
-def bwrap_command(scratch: Path, uid: int, limits: Limits) -> list[str]:
-    """The bubblewrap command line running the executor as ``uid`` with ``scratch`` as its only writable folder."""
+def bwrap_command(files_from: Path | None, uid: int, limits: Limits) -> list[str]:
+    """The bubblewrap command line running the executor as ``uid``; its only writable places are two size-limited
+    tmpfs (the work folder, holding read-only binds of the assignment's extra files, and /tmp)."""
     cmd = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
            "--die-with-parent", "--new-session",
            "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
@@ -113,12 +116,15 @@ def bwrap_command(scratch: Path, uid: int, limits: Limits) -> list[str]:
             cmd += ["--ro-bind", str(top), str(top)]
     binds = [p for p in _python_roots() if not str(p).startswith(("/usr/", "/etc/"))] + [_library_dir()]
     binds = [p for i, p in enumerate(binds) if not any(p != q and q in p.parents for q in binds)]
-    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
+    size = str(limits.disk_mb * 1024 * 1024 // 2)
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
     cmd += _dirs_for(binds + [Path(SANDBOX_HOME) / "work", Path("/opt/metaopt/executor.py")])
     for path in binds:
         cmd += ["--ro-bind", str(path), str(path)]
-    cmd += ["--bind", str(scratch / "work"), f"{SANDBOX_HOME}/work",
-            "--ro-bind", str(EXECUTOR), "/opt/metaopt/executor.py",
+    cmd += ["--size", size, "--perms", "0777", "--tmpfs", f"{SANDBOX_HOME}/work"]
+    for path in _extra_files(files_from):
+        cmd += ["--ro-bind", str(path), f"{SANDBOX_HOME}/work/{path.name}"]
+    cmd += ["--ro-bind", str(EXECUTOR), "/opt/metaopt/executor.py",
             "--chdir", f"{SANDBOX_HOME}/work", "--hostname", "sandbox"]
     cmd += ["--clearenv"]
     for key, value in _sandbox_env(f"{SANDBOX_HOME}/work").items():
@@ -127,6 +133,14 @@ def bwrap_command(scratch: Path, uid: int, limits: Limits) -> list[str]:
             "--bounding-set=-all", "--no-new-privs", "--",
             sys.executable, "/opt/metaopt/executor.py", "--workdir", f"{SANDBOX_HOME}/work"]
     return cmd + limits.executor_args()
+
+
+def _extra_files(folder: Path | None) -> list[Path]:
+    """The assignment folder's entries other than notebooks (data files the notebook reads)."""
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != ".ipynb_checkpoints"
+                  and not p.is_symlink())
 
 
 def _sandbox_env(home: str) -> dict[str, str]:
@@ -203,8 +217,8 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
     usable, _ = sandbox_status()
     sandboxed = usable if sandbox is None else (sandbox and usable)
     uid = slot_uid(slot, sandboxed)
-    scratch = make_scratch(files_from, uid)
-    cmd = bwrap_command(scratch, uid, limits) if sandboxed else plain_command(scratch, uid, limits)
+    scratch = None if sandboxed else make_scratch(files_from, uid)
+    cmd = bwrap_command(files_from, uid, limits) if sandboxed else plain_command(scratch, uid, limits)
     env = None if sandboxed else {**os.environ, **_sandbox_env(str(scratch / "work")),
                                   "HOME": str(scratch / "work"), "TMPDIR": str(scratch / "work"),
                                   "IPYTHONDIR": str(scratch / "work" / ".ipython"),
@@ -212,7 +226,7 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
     start = time.monotonic()
     killed = False
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=str(scratch / "work"), env=env, start_new_session=True)
+                            cwd=str(scratch / "work") if scratch else "/", env=env, start_new_session=True)
     try:
         out, err = proc.communicate(notebook_json, timeout=limits.total_timeout + 30)
     except subprocess.TimeoutExpired:
@@ -225,7 +239,8 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
     finally:
         if uid is not None and not sandboxed:
             _kill_uid(uid)  # a background process that left the process group
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     reply = None
     if not killed and out:
         try:

@@ -100,13 +100,17 @@ def test_memory_and_fork_storm_yield_errors_not_a_dead_batch():
         "import os, time\nn = 0\ntry:\n    for _ in range(500):\n        pid = os.fork()\n"
         "        if pid == 0:\n            time.sleep(60)\n            os._exit(0)\n        n += 1\n"
         "except OSError as err:\n    print('PROCESS LIMIT', type(err).__name__, n)",
+        "n = 0\ntry:\n    with open('big.bin', 'wb') as fh:\n        for _ in range(64):\n"
+        "            fh.write(bytes(16 * 1024**2))\n            fh.flush()\n            n += 16\n"
+        "except OSError as err:\n    print('DISK LIMIT', type(err).__name__, n)",
         "print('still alive')",
     ]
-    ex = _run(cells, slot=41, cell_timeout=60, memory_mb=2048, nproc=64)
+    ex = _run(cells, slot=41, cell_timeout=60, memory_mb=2048, nproc=64, file_mb=512, disk_mb=256)
     assert ex.reply is not None, ex.stderr
     assert "MEMORY LIMIT" in _outputs(ex, 0)
     assert "PROCESS LIMIT" in _outputs(ex, 1)
-    assert "still alive" in _outputs(ex, 2)
+    assert "DISK LIMIT" in _outputs(ex, 2)
+    assert "still alive" in _outputs(ex, 3)
     assert _slot_processes(41) == []  # the forked children died with the sandbox
 
 
