@@ -25,7 +25,7 @@ from torch.func import grad, hessian, jvp, vmap
 
 from metaopt_lib.i18n import both
 
-__all__ = ["log_evidence_blr", "posterior_blr", "log_joint_blr", "entropy_change_exact", "entropy_change_bound",
+__all__ = ["log_evidence_blr", "posterior_blr", "elbo_blr", "log_joint_blr", "entropy_change_exact", "entropy_change_bound",
            "hutchinson_trace", "hessian_traces", "gaussian_entropy", "evidence_gd", "GDEvidence",
            "gd_elbo_gaussian", "blr_quadratic", "BOUND_RADIUS"]
 
@@ -128,6 +128,34 @@ def log_evidence_blr(X, y, alpha, noise_var) -> torch.Tensor:
     logdet_C = n * torch.log(noise_var) - torch.log(alpha).sum() + logdet_M
     quad = (y @ y) / noise_var - z @ z
     return -0.5 * (n * _LOG_2PI + logdet_C + quad)
+
+
+def elbo_blr(X, y, alpha, noise_var, q_mean, q_cov) -> torch.Tensor:
+    """Evidence lower bound of Bayesian linear regression for a Gaussian q(w) = N(m, S), in closed form.
+
+    ELBO(q) = E_q log p(y | X, w, σ²) − KL(q ‖ p(w | α)) with (Bishop 2006, §10.1; Blei et al. 2017)
+
+        E_q log p(y | X, w, σ²) = −(n/2) log 2πσ² − (‖y − Xm‖² + tr(XᵀX S)) / (2σ²),
+        KL(N(m, S) ‖ N(0, A⁻¹)) = ½ (tr(AS) + mᵀAm − d − log|S| − log|A|).
+
+    For every q, log p(y | X, α, σ²) = ELBO(q) + KL(q ‖ p(w | y, X, α, σ²)): equality iff q is the posterior.
+    """
+    X, y, alpha, noise_var = _check_blr(X, y, alpha, noise_var)
+    n, d = X.shape
+    q_mean = _as_tensor(q_mean, X, "q_mean")
+    q_cov = _as_tensor(q_cov, X, "q_cov")
+    if q_mean.shape != (d,) or q_cov.shape != (d, d):
+        raise ValueError(both(f"q_mean must be [{d}] and q_cov [{d}, {d}], got {tuple(q_mean.shape)} and "
+                              f"{tuple(q_cov.shape)}",
+                              f"q_mean должен иметь размер [{d}], q_cov — [{d}, {d}]; получено "
+                              f"{tuple(q_mean.shape)} и {tuple(q_cov.shape)}"))
+    A = alpha.expand(d)
+    resid = y - X @ q_mean
+    expected_ll = -0.5 * n * torch.log(2 * math.pi * noise_var) - (resid @ resid + (X.T @ X * q_cov).sum()) \
+        / (2 * noise_var)
+    kl_prior = 0.5 * ((A * torch.diagonal(q_cov)).sum() + (A * q_mean ** 2).sum() - d
+                      - torch.linalg.slogdet(q_cov)[1] - torch.log(A).sum())
+    return expected_ll - kl_prior
 
 
 def log_joint_blr(X, y, alpha, noise_var) -> Callable[[torch.Tensor], torch.Tensor]:

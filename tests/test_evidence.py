@@ -257,3 +257,28 @@ def test_evidence_gd_rejects_bad_input():
         ev.evidence_gd(log_joint, torch.zeros(2, dtype=D64), 1.0, beta=-0.1, steps=3)
     with pytest.raises(ValueError, match="bijection"):
         ev.evidence_gd(log_joint, torch.zeros(2, dtype=D64), 1.0, beta=10.0, steps=3, exact_logdet=True)
+
+
+def test_elbo_blr_identity_and_monte_carlo():
+    """log p(y) = ELBO(q) + KL(q || posterior) for any Gaussian q; the closed-form ELBO matches Monte Carlo."""
+    from torch.distributions import MultivariateNormal, Normal, kl_divergence
+
+    gen = torch.Generator().manual_seed(3)
+    X = torch.randn(40, 3, generator=gen, dtype=torch.float64)
+    y = X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.3 * torch.randn(40, generator=gen,
+                                                                                     dtype=torch.float64)
+    alpha, noise = torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64), 0.2
+    log_ev = evidence.log_evidence_blr(X, y, alpha, noise)
+    m_N, S_N = evidence.posterior_blr(X, y, alpha, noise)
+    assert torch.allclose(evidence.elbo_blr(X, y, alpha, noise, m_N, S_N), log_ev, atol=1e-9)
+    L = torch.randn(3, 3, generator=gen, dtype=torch.float64)
+    q_mean, q_cov = m_N + 0.3 * torch.randn(3, generator=gen, dtype=torch.float64), L @ L.T / 3 + 0.01 * torch.eye(3)
+    q = MultivariateNormal(q_mean, q_cov)
+    elbo = evidence.elbo_blr(X, y, alpha, noise, q_mean, q_cov)
+    assert elbo < log_ev
+    assert torch.allclose(elbo + kl_divergence(q, MultivariateNormal(m_N, S_N)), log_ev, atol=1e-8)
+    w = q.sample((200_000,))
+    ell = Normal(w @ X.T, noise ** 0.5).log_prob(y).sum(-1)
+    prior = MultivariateNormal(torch.zeros(3, dtype=torch.float64), torch.diag(1 / alpha))
+    mc = ell.mean() - kl_divergence(q, prior)
+    assert abs(float(mc - elbo)) < 4 * float(ell.std()) / 200_000 ** 0.5
