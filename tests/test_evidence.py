@@ -268,13 +268,13 @@ def test_elbo_blr_identity_and_monte_carlo():
     y = X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.3 * torch.randn(40, generator=gen,
                                                                                      dtype=torch.float64)
     alpha, noise = torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64), 0.2
-    log_ev = evidence.log_evidence_blr(X, y, alpha, noise)
-    m_N, S_N = evidence.posterior_blr(X, y, alpha, noise)
-    assert torch.allclose(evidence.elbo_blr(X, y, alpha, noise, m_N, S_N), log_ev, atol=1e-9)
+    log_ev = ev.log_evidence_blr(X, y, alpha, noise)
+    m_N, S_N = ev.posterior_blr(X, y, alpha, noise)
+    assert torch.allclose(ev.elbo_blr(X, y, alpha, noise, m_N, S_N), log_ev, atol=1e-9)
     L = torch.randn(3, 3, generator=gen, dtype=torch.float64)
     q_mean, q_cov = m_N + 0.3 * torch.randn(3, generator=gen, dtype=torch.float64), L @ L.T / 3 + 0.01 * torch.eye(3)
     q = MultivariateNormal(q_mean, q_cov)
-    elbo = evidence.elbo_blr(X, y, alpha, noise, q_mean, q_cov)
+    elbo = ev.elbo_blr(X, y, alpha, noise, q_mean, q_cov)
     assert elbo < log_ev
     assert torch.allclose(elbo + kl_divergence(q, MultivariateNormal(m_N, S_N)), log_ev, atol=1e-8)
     w = q.sample((200_000,))
