@@ -36,7 +36,7 @@ POINTS = {
                             "p2_test_relative_density": 1, "p2_test_fit": 2},
                    "manual": {"p2_conclusions": 3}},
     "practice_3": {"auto": {"p3_test_hessian_diag": 3, "p3_test_obd_saliency": 1, "p3_test_obd_mask": 1,
-                            "p3_test_loss_increase": 2},
+                            "p3_test_obs_saliency": 2},
                    "manual": {"p3_conclusions": 3}},
 }
 # the experiment's figure: at least this many curves, x in percent
@@ -159,6 +159,73 @@ from metaopt_lib import training as _t
 def fit(X, y, n_classes, *, l1=0.0, l2=0.0, epochs=200, lr=1.0, mask=None, init=None):
     return _t.train_logreg(X, y, n_classes, l1=l1, l2=l2, epochs=epochs, lr=lr, mask=mask, init=init)
 """, "p1_test_fit", REFERENCE_CALLED),
+    ],
+    "practice_3": [
+        ("hessian-sum", "p3_hessian_diag", """
+def hessian_diag(W, b, X):
+    p = torch.softmax(X @ W.T + b, dim=1)
+    return (p * (1 - p)).T @ (X ** 2)
+""", "p3_test_hessian_diag", None),
+        ("hessian-x-not-squared", "p3_hessian_diag", """
+def hessian_diag(W, b, X):
+    p = torch.softmax(X @ W.T + b, dim=1)
+    return (p * (1 - p)).T @ X.abs() / X.shape[0]
+""", "p3_test_hessian_diag", None),
+        ("hessian-p-squared-only", "p3_hessian_diag", """
+def hessian_diag(W, b, X):
+    p = torch.softmax(X @ W.T + b, dim=1)
+    return p.T @ (X ** 2) / X.shape[0]
+""", "p3_test_hessian_diag", None),
+        ("hessian-calls-reference", "p3_hessian_diag", """
+from metaopt_lib.pruning import logreg_hessian_diag as _h
+def hessian_diag(W, b, X):
+    return _h(W, b, X)
+""", "p3_test_hessian_diag", REFERENCE_CALLED),
+        ("saliency-no-half", "p3_obd", """
+def obd_saliency(W, h):
+    return h * W * W
+""", "p3_test_obd_saliency", None),
+        ("saliency-calls-reference", "p3_obd", """
+import metaopt_lib.pruning as _pr
+def obd_saliency(W, h):
+    return _pr.obd_saliency(W, h)
+""", "p3_test_obd_saliency", REFERENCE_CALLED),
+        ("obd-mask-magnitude", "p3_obd", """
+def obd_mask(W, b, X, fraction):
+    if not 0 <= fraction <= 1:
+        raise ValueError("bad fraction")
+    order = torch.argsort(W.abs().flatten(), stable=True)
+    keep = torch.ones(W.numel(), dtype=torch.bool)
+    keep[order[:round(fraction * W.numel())]] = False
+    return keep.reshape(W.shape)
+""", "p3_test_obd_mask", None),
+        ("obd-mask-keeps-lowest", "p3_obd", """
+def obd_mask(W, b, X, fraction):
+    if not 0 <= fraction <= 1:
+        raise ValueError("bad fraction")
+    order = torch.argsort(-obd_saliency(W, hessian_diag(W, b, X)).flatten(), stable=True)
+    keep = torch.ones(W.numel(), dtype=torch.bool)
+    keep[order[:round(fraction * W.numel())]] = False
+    return keep.reshape(W.shape)
+""", "p3_test_obd_mask", None),
+        ("obd-mask-calls-reference", "p3_obd", """
+from metaopt_lib.pruning import saliency_mask as _sm
+def obd_mask(W, b, X, fraction):
+    return _sm(obd_saliency(W, hessian_diag(W, b, X)), fraction)
+""", "p3_test_obd_mask", REFERENCE_CALLED),
+        ("obs-uses-diagonal", "p3_obs_saliency", """
+def obs_saliency(w, H):
+    return torch.diagonal(H) * w ** 2 / 2
+""", "p3_test_obs_saliency", None),
+        ("obs-seed-slip-no-inverse", "p3_obs_saliency", """
+def obs_saliency(w, H):
+    return w ** 2 / (2 * torch.diagonal(H))
+""", "p3_test_obs_saliency", None),
+        ("obs-calls-reference", "p3_obs_saliency", """
+import metaopt_lib.pruning as _pr
+def obs_saliency(w, H):
+    return _pr.obs_saliency(w, torch.linalg.inv(H))
+""", "p3_test_obs_saliency", REFERENCE_CALLED),
     ],
 }
 
@@ -323,5 +390,5 @@ def test_release_has_no_solution_or_hidden_lines(name):
     assert len(secret) >= 30, "enough lines are checked for the check to mean something"
     leaked = [s for s in secret if s in text]
     assert leaked == []
-    assert text.count("raise NotImplementedError()") == sum(
-        1 for c in released.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution"))
+    regions = sum(c.source.count("### BEGIN SOLUTION") for c in read_solution(name).cells if c.cell_type == "code")
+    assert text.count("raise NotImplementedError()") == regions, "every solution region becomes the stub"
