@@ -270,7 +270,7 @@ def prune_logreg(method: str, fraction: float, *, W: torch.Tensor, b: torch.Tens
     ``method`` — a mask criterion followed by optional retraining under the same penalty (l1, l2) with the
     mask fixed (Han et al. 2015):
       * ``"random"``: random mask (seeded); ``"magnitude"``: smallest |W|; ``"obd"``: lowest ``h_ii W²/2``
-        (``logreg_hessian_diag`` on the training set); ``"saliency"``: lowest of the given ``saliency`` tensor
+        (``logreg_hessian_diag`` on the training set, plus ``2·l2`` from the penalty); ``"saliency"``: lowest of the given ``saliency`` tensor
         (e.g. Graves' ``|μ|/σ``);
       * suffix ``"_retrain"``: retrain from the previous optimum (masked); ``"_retrain_random_init"``: retrain
         from a random point (seeded) with the same mask.
@@ -286,7 +286,8 @@ def prune_logreg(method: str, fraction: float, *, W: torch.Tensor, b: torch.Tens
     elif base == "magnitude":
         mask = magnitude_mask(W, fraction)
     elif base == "obd":
-        mask = saliency_mask(obd_saliency(W, logreg_hessian_diag(W, b, X_train)), fraction)
+        h = logreg_hessian_diag(W, b, X_train) + 2 * l2  # the L2 penalty adds 2·l2 to every h_ii (L1: 0 off 0)
+        mask = saliency_mask(obd_saliency(W, h), fraction)
     else:
         if saliency is None or saliency.shape != W.shape:
             raise ValueError(both("method 'saliency' needs a saliency tensor shaped like W",

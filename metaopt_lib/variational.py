@@ -14,7 +14,8 @@ Graves (2011), "Practical variational inference for neural networks"
   * ``relative_density(mu, sigma)`` — ``q(0)/q(μ) = exp(−μ²/(2σ²))``; ``graves_mask(mu, sigma, fraction)``.
   * ``graves_logreg_loss(...)``, ``graves_logreg(X, y, n_classes, ...) -> GravesResult(mu_W, sigma_W, mu_b)``.
 Parametric complexity (Bakhteev & Strijov)
-  * ``relative_variational_density(mu, sigma, prior_mode=0)``, ``parametric_complexity(mu, sigma)``.
+  * ``relative_variational_density(mu, sigma, prior_mode=0)``, ``log_relative_variational_density(...)``,
+    ``parametric_complexity(mu, sigma)``.
 The variational bound with a discrete structure Γ
   * ``bernoulli_kl(pi_q, pi_p)``, ``relaxed_bernoulli_sample(...)``, ``gumbel_softmax_sample(...)``.
   * ``all_structures(m)``, ``gated_linreg_terms(...)``,
@@ -36,7 +37,7 @@ from metaopt_lib.i18n import both
 __all__ = ["kl_diag_gaussians", "kl_gaussian_prior", "elbo_mc", "linreg_expected_loglik", "elbo_linreg",
            "linreg_posterior", "linreg_log_evidence", "relative_density", "graves_saliency", "graves_mask",
            "GravesResult", "graves_logreg_loss", "graves_logreg", "relative_variational_density",
-           "parametric_complexity", "bernoulli_kl", "relaxed_bernoulli_sample", "gumbel_softmax_sample",
+           "log_relative_variational_density", "parametric_complexity", "bernoulli_kl", "relaxed_bernoulli_sample", "gumbel_softmax_sample",
            "all_structures", "gated_linreg_terms", "structure_bound_exact", "structure_bound_relaxed"]
 
 LOG_2PI = math.log(2 * math.pi)
@@ -211,6 +212,14 @@ def relative_variational_density(mu: torch.Tensor, sigma: torch.Tensor, prior_mo
     relative density of the whole vector is the product ``ρ = Π_w ρ(w)``. With ``m = 0`` it is Graves' λ."""
     _positive("sigma", sigma)
     return torch.exp(-(prior_mode - mu) ** 2 / (2 * sigma ** 2))
+
+
+def log_relative_variational_density(mu: torch.Tensor, sigma: torch.Tensor, prior_mode: float = 0.0
+                                     ) -> torch.Tensor:
+    """``log ρ(w) = −(m − μ)²/(2σ²)`` — the log of ``relative_variational_density``, finite where ρ underflows;
+    ``log ρ`` of the whole vector is the sum."""
+    _positive("sigma", sigma)
+    return -(prior_mode - mu) ** 2 / (2 * sigma ** 2)
 
 
 def parametric_complexity(mu: torch.Tensor, sigma: torch.Tensor, per_weight: bool = False

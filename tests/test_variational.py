@@ -124,6 +124,9 @@ def test_parametric_complexity_is_the_minimum_over_the_prior_variance():
     assert V.parametric_complexity(torch.zeros(3), torch.full((3,), 0.7))[0].abs() < 1e-6
     rho = V.relative_variational_density(mu, sigma)
     assert torch.allclose(rho, V.relative_density(mu, sigma))
+    q = Normal(mu, sigma)  # log ρ = log q(0) − log q(μ)
+    assert torch.allclose(V.log_relative_variational_density(mu, sigma), q.log_prob(torch.zeros(4)) - q.log_prob(mu))
+    assert torch.isfinite(V.log_relative_variational_density(torch.tensor([100.0]), torch.tensor([0.1]))).all()
 
 
 def test_relaxed_bernoulli_and_gumbel_softmax_against_exact_probabilities():
