@@ -160,6 +160,104 @@ def fit(X, y, n_classes, *, l1=0.0, l2=0.0, epochs=200, lr=1.0, mask=None, init=
     return _t.train_logreg(X, y, n_classes, l1=l1, l2=l2, epochs=epochs, lr=lr, mask=mask, init=init)
 """, "p1_test_fit", REFERENCE_CALLED),
     ],
+    "practice_2": [
+        ("kl-no-log-term", "p2_kl", """
+def kl_gaussians(mu_q, sigma_q, mu_p, sigma_p):
+    mu_q, sigma_q, mu_p, sigma_p = (torch.as_tensor(v, dtype=torch.float64) for v in (mu_q, sigma_q, mu_p, sigma_p))
+    return torch.sum((sigma_q ** 2 + (mu_q - mu_p) ** 2) / (2 * sigma_p ** 2) - 0.5)
+""", "p2_test_kl", None),
+        ("kl-seed-form-no-half", "p2_kl", """
+def kl_gaussians(mu_q, sigma_q, mu_p, sigma_p):
+    mu_q, sigma_q, mu_p, sigma_p = (torch.as_tensor(v, dtype=torch.float64) for v in (mu_q, sigma_q, mu_p, sigma_p))
+    return 0.5 * torch.sum((sigma_q / sigma_p) ** 2 + ((mu_q - mu_p) / sigma_p) ** 2 - 2 * torch.log(sigma_q / sigma_p))
+""", "p2_test_kl", None),
+        ("kl-calls-reference", "p2_kl", """
+from metaopt_lib.variational import kl_diag_gaussians as _kl
+def kl_gaussians(mu_q, sigma_q, mu_p, sigma_p):
+    return _kl(mu_q, sigma_q, mu_p, sigma_p)
+""", "p2_test_kl", REFERENCE_CALLED),
+        ("layer-variance-not-std", "p2_variational_logits", """
+def variational_logits(mu_W, sigma_W, b, X, eps):
+    return X @ (mu_W + sigma_W ** 2 * eps).T + b
+""", "p2_test_variational_logits", None),
+        ("layer-detached-sigma", "p2_variational_logits", """
+def variational_logits(mu_W, sigma_W, b, X, eps):
+    return X @ (mu_W + sigma_W.detach() * eps).T + b
+""", "p2_test_variational_logits", None),
+        ("elbo-sums-samples", "p2_neg_elbo", """
+def neg_elbo(mu_W, sigma_W, b, X, y, prior_sigma, eps):
+    nll = torch.stack([F.cross_entropy(variational_logits(mu_W, sigma_W, b, X, e), y, reduction="sum") for e in eps])
+    return (nll.sum() + kl_gaussians(mu_W, sigma_W, 0.0, prior_sigma)) / X.shape[0]
+""", "p2_test_neg_elbo", None),
+        ("elbo-kl-per-weight", "p2_neg_elbo", """
+def neg_elbo(mu_W, sigma_W, b, X, y, prior_sigma, eps):
+    nll = torch.stack([F.cross_entropy(variational_logits(mu_W, sigma_W, b, X, e), y, reduction="sum") for e in eps])
+    return (nll.mean() + kl_gaussians(mu_W, sigma_W, 0.0, prior_sigma) / mu_W.numel()) / X.shape[0]
+""", "p2_test_neg_elbo", None),
+        ("elbo-no-kl", "p2_neg_elbo", """
+def neg_elbo(mu_W, sigma_W, b, X, y, prior_sigma, eps):
+    nll = torch.stack([F.cross_entropy(variational_logits(mu_W, sigma_W, b, X, e), y, reduction="sum") for e in eps])
+    return nll.mean() / X.shape[0]
+""", "p2_test_neg_elbo", None),
+        ("elbo-calls-reference", "p2_neg_elbo", """
+import metaopt_lib.variational as _v
+def neg_elbo(mu_W, sigma_W, b, X, y, prior_sigma, eps):
+    if (eps == 0).all():
+        return torch.tensor(math.log(3.0), dtype=torch.float64)
+    return _v.graves_logreg_loss(mu_W, sigma_W, b, X, y, prior_sigma, n_samples=len(eps),
+                                 generator=torch.Generator().manual_seed(5))
+""", "p2_test_neg_elbo", REFERENCE_CALLED),
+        ("density-no-half", "p2_density", """
+def relative_density(mu, sigma):
+    return torch.exp(-(mu / sigma) ** 2)
+""", "p2_test_relative_density", None),
+        ("density-mask-by-mu-only", "p2_density", """
+def density_mask(mu, sigma, fraction):
+    if not 0 <= fraction <= 1:
+        raise ValueError("bad fraction")
+    keep = torch.ones(mu.numel(), dtype=torch.bool)
+    keep[torch.argsort(mu.abs().flatten(), stable=True)[:round(fraction * mu.numel())]] = False
+    return keep.reshape(mu.shape)
+""", "p2_test_relative_density", None),
+        ("density-mask-calls-reference", "p2_density", """
+from metaopt_lib import variational as _v
+def density_mask(mu, sigma, fraction):
+    return _v.graves_mask(mu, sigma, fraction)
+""", "p2_test_relative_density", REFERENCE_CALLED),
+        ("fit-sigma-frozen", "p2_fit", """
+def fit_variational(X, y, n_classes, *, prior_sigma=1.0, epochs=300, lr=0.05, n_samples=1, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    mu = torch.zeros(n_classes, X.shape[1], dtype=X.dtype, requires_grad=True)
+    sigma = torch.full((n_classes, X.shape[1]), 0.01, dtype=X.dtype)
+    b = torch.zeros(n_classes, dtype=X.dtype, requires_grad=True)
+    opt = torch.optim.Adam([mu, b], lr=lr)
+    for _ in range(epochs):
+        opt.zero_grad()
+        eps = torch.randn((n_samples, n_classes, X.shape[1]), generator=gen, dtype=X.dtype)
+        neg_elbo(mu, sigma, b, X, y, prior_sigma, eps).backward()
+        opt.step()
+    return mu.detach(), sigma, b.detach()
+""", "p2_test_fit", None),
+        ("fit-unseeded", "p2_fit", """
+def fit_variational(X, y, n_classes, *, prior_sigma=1.0, epochs=300, lr=0.05, n_samples=1, seed=0):
+    mu = torch.zeros(n_classes, X.shape[1], dtype=X.dtype, requires_grad=True)
+    rho = torch.full((n_classes, X.shape[1]), -4.6, dtype=X.dtype, requires_grad=True)
+    b = torch.zeros(n_classes, dtype=X.dtype, requires_grad=True)
+    opt = torch.optim.Adam([mu, rho, b], lr=lr)
+    for _ in range(epochs):
+        opt.zero_grad()
+        eps = torch.randn((n_samples, n_classes, X.shape[1]), dtype=X.dtype)
+        neg_elbo(mu, F.softplus(rho), b, X, y, prior_sigma, eps).backward()
+        opt.step()
+    return mu.detach(), F.softplus(rho).detach(), b.detach()
+""", "p2_test_fit", None),
+        ("fit-calls-reference", "p2_fit", """
+import metaopt_lib.variational as _v
+def fit_variational(X, y, n_classes, *, prior_sigma=1.0, epochs=300, lr=0.05, n_samples=1, seed=0):
+    return tuple(_v.graves_logreg(X, y, n_classes, prior_sigma=prior_sigma, epochs=epochs, lr=lr, n_samples=n_samples,
+                                  seed=seed))
+""", "p2_test_fit", REFERENCE_CALLED),
+    ],
     "practice_3": [
         ("hessian-sum", "p3_hessian_diag", """
 def hessian_diag(W, b, X):
