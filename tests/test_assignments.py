@@ -248,6 +248,14 @@ def _errors(notebook: Path, which) -> list[str]:
     return found
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process plus its finished children (the kernels nbgrader started)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_nbgrader_pipeline(name, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")  # alembic
@@ -282,10 +290,10 @@ def test_nbgrader_pipeline(name, tmp_path, monkeypatch):
             monkeypatch.setenv("METAOPT_GRADING_RECORD", str(record))
         else:
             monkeypatch.delenv("METAOPT_GRADING_RECORD", raising=False)
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         graded = api.autograde(name, student, force=True, create=True)
         elapsed = time.perf_counter() - start
-        print(f"{name}/{student}: autograde {elapsed:.1f} s wall ({time.process_time() - cpu:.1f} s CPU in pytest)")
+        print(f"{name}/{student}: autograde {elapsed:.1f} s wall, {_cpu_seconds() - cpu:.1f} s CPU (with the kernel)")
         assert graded["success"], graded.get("error") or graded.get("log")
         assert elapsed < AUTOGRADE_LIMIT_S, f"autograding {name} took {elapsed:.0f} s"
 

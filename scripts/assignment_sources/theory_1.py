@@ -145,20 +145,20 @@ X0, y0, alpha0, noise0, pi0 = example_problem()
 #
 # | step | points |
 # |---|---|
-# | Joint model written correctly, $p(\mathbf y,\mathbf w,\Gamma) = p(\mathbf y|\mathbf w,\Gamma)p(\mathbf w|\Gamma,\mathbf h)p(\Gamma|\mathbf h)$; support condition mentioned | 1 |
-# | Decomposition $\log p(\mathbf y|\mathbf X,\mathbf h) = \mathcal L(q) + \mathrm{KL}(q\|p(\mathbf w,\Gamma|\mathcal D,\mathbf h))$ derived (not just quoted), or an equivalent Jensen argument | 3 |
+# | Joint model written correctly, $p(\mathbf y,\mathbf w,\Gamma) = p(\mathbf y\vert \mathbf w,\Gamma)p(\mathbf w\vert \Gamma,\mathbf h)p(\Gamma\vert \mathbf h)$; support condition mentioned | 1 |
+# | Decomposition $\log p(\mathbf y\vert \mathbf X,\mathbf h) = \mathcal L(q) + \mathrm{KL}(q\Vert p(\mathbf w,\Gamma\vert \mathcal D,\mathbf h))$ derived (not just quoted), or an equivalent Jensen argument | 3 |
 # | $\mathrm{KL}\ge0$ justified (Jensen/Gibbs) and the equality case stated | 2 |
-# | Chain rule: $\mathrm{KL}$ of the joint $=\mathrm{KL}(q(\Gamma)\|p(\Gamma|\mathbf h)) + \mathbb E_{q(\Gamma)}\mathrm{KL}(q(\mathbf w|\Gamma)\|p(\mathbf w|\Gamma,\mathbf h))$, with the step $\int q(\mathbf w|\Gamma)d\mathbf w=1$ | 3 |
+# | Chain rule: $\mathrm{KL}$ of the joint $=\mathrm{KL}(q(\Gamma)\Vert p(\Gamma\vert \mathbf h)) + \mathbb E_{q(\Gamma)}\mathrm{KL}(q(\mathbf w\vert \Gamma)\Vert p(\mathbf w\vert \Gamma,\mathbf h))$, with the step $\int q(\mathbf w\vert \Gamma)d\mathbf w=1$ | 3 |
 # | Clarity: every expectation says over what; the slide's slip (KL = ELBO) is not repeated | 1 |
 #
 # ---
 #
 # | шаг | баллы |
 # |---|---|
-# | Правильно записана совместная модель $p(\mathbf y,\mathbf w,\Gamma) = p(\mathbf y|\mathbf w,\Gamma)p(\mathbf w|\Gamma,\mathbf h)p(\Gamma|\mathbf h)$; упомянуто условие на носители | 1 |
-# | Выведено (а не процитировано) разложение $\log p(\mathbf y|\mathbf X,\mathbf h) = \mathcal L(q) + \mathrm{KL}(q\|p(\mathbf w,\Gamma|\mathcal D,\mathbf h))$ или эквивалентное рассуждение через неравенство Йенсена | 3 |
+# | Правильно записана совместная модель $p(\mathbf y,\mathbf w,\Gamma) = p(\mathbf y\vert \mathbf w,\Gamma)p(\mathbf w\vert \Gamma,\mathbf h)p(\Gamma\vert \mathbf h)$; упомянуто условие на носители | 1 |
+# | Выведено (а не процитировано) разложение $\log p(\mathbf y\vert \mathbf X,\mathbf h) = \mathcal L(q) + \mathrm{KL}(q\Vert p(\mathbf w,\Gamma\vert \mathcal D,\mathbf h))$ или эквивалентное рассуждение через неравенство Йенсена | 3 |
 # | Обосновано $\mathrm{KL}\ge0$ (Йенсен/Гиббс) и указан случай равенства | 2 |
-# | Цепное правило: $\mathrm{KL}$ совместных $=\mathrm{KL}(q(\Gamma)\|p(\Gamma|\mathbf h)) + \mathbb E_{q(\Gamma)}\mathrm{KL}(q(\mathbf w|\Gamma)\|p(\mathbf w|\Gamma,\mathbf h))$, с шагом $\int q(\mathbf w|\Gamma)d\mathbf w=1$ | 3 |
+# | Цепное правило: $\mathrm{KL}$ совместных $=\mathrm{KL}(q(\Gamma)\Vert p(\Gamma\vert \mathbf h)) + \mathbb E_{q(\Gamma)}\mathrm{KL}(q(\mathbf w\vert \Gamma)\Vert p(\mathbf w\vert \Gamma,\mathbf h))$, с шагом $\int q(\mathbf w\vert \Gamma)d\mathbf w=1$ | 3 |
 # | Ясность: у каждого матожидания указано, по чему оно берётся; опечатка слайда (KL = ELBO) не повторена | 1 |
 
 # %% [markdown]

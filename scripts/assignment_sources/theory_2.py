@@ -124,9 +124,9 @@ s0 = torch.tensor([1.0, 0.7, 1.5])         # std of the prior p(w | Γ, h, λ)
 # | step | points |
 # |---|---|
 # | $\rho^{-1}_\Gamma - 1 = \big(q(\mu_\Gamma) - q(m)\big)/q(m)$ written with the prior's mode $m$ common to all $\Gamma$, $\mathbf h$ (assumption 3) | 2 |
-# | Lipschitz bound $|q(\mu_\Gamma) - q(m)| \le L|\mu_\Gamma - m|$ and $q(m)\ge q_{\inf} > 0$ (assumptions 5, 7) | 2 |
-# | $\mu_\Gamma - m = \int w(q - p)\,dw$ from mode = mean (assumptions 2, 3) and $|\int w(q-p)| \le \int|w||q-p|$; finiteness from assumption 4 | 3 |
-# | Averaging over $\Gamma$: $|\mathbb E(\rho^{-1}-1)| \le \mathbb E|\rho^{-1}-1|$, constant uniform in $\Gamma$ | 2 |
+# | Lipschitz bound $\vert q(\mu_\Gamma) - q(m)\vert  \le L\vert \mu_\Gamma - m\vert $ and $q(m)\ge q_{\inf} > 0$ (assumptions 5, 7) | 2 |
+# | $\mu_\Gamma - m = \int w(q - p)\,dw$ from mode = mean (assumptions 2, 3) and $\vert \int w(q-p)\vert  \le \int\vert w\vert \vert q-p\vert $; finiteness from assumption 4 | 3 |
+# | Averaging over $\Gamma$: $\vert \mathbb E(\rho^{-1}-1)\vert  \le \mathbb E\vert \rho^{-1}-1\vert $, constant uniform in $\Gamma$ | 2 |
 # | The constant named, $C = L/q_{\inf}$, with the role of compactness (assumption 1) explained | 1 |
 #
 # ---
@@ -134,9 +134,9 @@ s0 = torch.tensor([1.0, 0.7, 1.5])         # std of the prior p(w | Γ, h, λ)
 # | шаг | баллы |
 # |---|---|
 # | Записано $\rho^{-1}_\Gamma - 1 = \big(q(\mu_\Gamma) - q(m)\big)/q(m)$ с общей для всех $\Gamma$, $\mathbf h$ модой априорного распределения $m$ (условие 3) | 2 |
-# | Оценка Липшица $|q(\mu_\Gamma) - q(m)| \le L|\mu_\Gamma - m|$ и $q(m)\ge q_{\inf} > 0$ (условия 5, 7) | 2 |
-# | $\mu_\Gamma - m = \int w(q - p)\,dw$ из равенства моды и матожидания (условия 2, 3) и $|\int w(q-p)| \le \int|w||q-p|$; конечность — из условия 4 | 3 |
-# | Усреднение по $\Gamma$: $|\mathbb E(\rho^{-1}-1)| \le \mathbb E|\rho^{-1}-1|$, константа не зависит от $\Gamma$ | 2 |
+# | Оценка Липшица $\vert q(\mu_\Gamma) - q(m)\vert  \le L\vert \mu_\Gamma - m\vert $ и $q(m)\ge q_{\inf} > 0$ (условия 5, 7) | 2 |
+# | $\mu_\Gamma - m = \int w(q - p)\,dw$ из равенства моды и матожидания (условия 2, 3) и $\vert \int w(q-p)\vert  \le \int\vert w\vert \vert q-p\vert $; конечность — из условия 4 | 3 |
+# | Усреднение по $\Gamma$: $\vert \mathbb E(\rho^{-1}-1)\vert  \le \mathbb E\vert \rho^{-1}-1\vert $, константа не зависит от $\Gamma$ | 2 |
 # | Названа константа $C = L/q_{\inf}$ и объяснена роль компактности (условие 1) | 1 |
 
 # %% [markdown]

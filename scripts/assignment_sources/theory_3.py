@@ -110,8 +110,8 @@ V_LOW, V_HIGH = 0.1, 10.0                  # U_h = [V_LOW, V_HIGH], the prior va
 # | step | points |
 # |---|---|
 # | $C_p(\theta[i])$ identified with the KL at $\mathbf h[i]$; role of uniqueness (assumption 2) | 1 |
-# | Chain rule for KL of the joint and dropping $\mathrm{KL}(q_\Gamma\|p_\Gamma)\ge0$: $\mathbb E_{q_\Gamma}\mathrm{KL}(q_w\|p_w)\le C_p$ | 3 |
-# | Pinsker's inequality applied per $\Gamma$ with the right constant ($\|\cdot\|_1 \le \sqrt{2\,\mathrm{KL}}$) | 2 |
+# | Chain rule for KL of the joint and dropping $\mathrm{KL}(q_\Gamma\Vert p_\Gamma)\ge0$: $\mathbb E_{q_\Gamma}\mathrm{KL}(q_w\Vert p_w)\le C_p$ | 3 |
+# | Pinsker's inequality applied per $\Gamma$ with the right constant ($\Vert \cdot\Vert _1 \le \sqrt{2\,\mathrm{KL}}$) | 2 |
 # | Averaging over $\Gamma$ with Jensen (concavity of $\sqrt{\cdot}$) and Tonelli/Fubini for the double integral | 3 |
 # | The limit concluded (squeeze) | 1 |
 #
@@ -120,8 +120,8 @@ V_LOW, V_HIGH = 0.1, 10.0                  # U_h = [V_LOW, V_HIGH], the prior va
 # | шаг | баллы |
 # |---|---|
 # | $C_p(\theta[i])$ отождествлена с KL при $\mathbf h[i]$; роль единственности (условие 2) | 1 |
-# | Цепное правило для KL совместных распределений и отбрасывание $\mathrm{KL}(q_\Gamma\|p_\Gamma)\ge0$: $\mathbb E_{q_\Gamma}\mathrm{KL}(q_w\|p_w)\le C_p$ | 3 |
-# | Неравенство Пинскера для каждого $\Gamma$ с правильной константой ($\|\cdot\|_1 \le \sqrt{2\,\mathrm{KL}}$) | 2 |
+# | Цепное правило для KL совместных распределений и отбрасывание $\mathrm{KL}(q_\Gamma\Vert p_\Gamma)\ge0$: $\mathbb E_{q_\Gamma}\mathrm{KL}(q_w\Vert p_w)\le C_p$ | 3 |
+# | Неравенство Пинскера для каждого $\Gamma$ с правильной константой ($\Vert \cdot\Vert _1 \le \sqrt{2\,\mathrm{KL}}$) | 2 |
 # | Усреднение по $\Gamma$ через неравенство Йенсена (вогнутость $\sqrt{\cdot}$) и теорему Тонелли/Фубини для двойного интеграла | 3 |
 # | Сделан вывод о пределе (теорема о двух милиционерах) | 1 |
 

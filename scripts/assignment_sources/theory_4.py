@@ -102,8 +102,8 @@ set_seed(0)
 # |---|---|
 # | Statement 3 invoked correctly: the weighted $L_1$ distance $D_i\to0$ | 2 |
 # | Why $L_1$ convergence is not enough by itself, and uniform integrability from bounded second moments | 2 |
-# | The split at $|w|=R$: $J_i \le R D_i + M/R$, and the $\varepsilon$–$R$–$i_0$ argument | 3 |
-# | Statement 2 applied with a constant independent of $i$ (compactness), giving $|\mathbb E\rho^{-1}-1|\le C J_i\to0$ | 2 |
+# | The split at $\vert w\vert =R$: $J_i \le R D_i + M/R$, and the $\varepsilon$–$R$–$i_0$ argument | 3 |
+# | Statement 2 applied with a constant independent of $i$ (compactness), giving $\vert \mathbb E\rho^{-1}-1\vert \le C J_i\to0$ | 2 |
 # | Clarity: which assumptions are used where | 1 |
 #
 # ---
@@ -112,8 +112,8 @@ set_seed(0)
 # |---|---|
 # | Верно применено утверждение 3: взвешенное расстояние $L_1$ $D_i\to0$ | 2 |
 # | Объяснено, почему сходимости в $L_1$ самой по себе мало, и равномерная интегрируемость из ограниченности вторых моментов | 2 |
-# | Разбиение по $|w|=R$: $J_i \le R D_i + M/R$ и рассуждение $\varepsilon$–$R$–$i_0$ | 3 |
-# | Утверждение 2 применено с константой, не зависящей от $i$ (компактность): $|\mathbb E\rho^{-1}-1|\le C J_i\to0$ | 2 |
+# | Разбиение по $\vert w\vert =R$: $J_i \le R D_i + M/R$ и рассуждение $\varepsilon$–$R$–$i_0$ | 3 |
+# | Утверждение 2 применено с константой, не зависящей от $i$ (компактность): $\vert \mathbb E\rho^{-1}-1\vert \le C J_i\to0$ | 2 |
 # | Ясность: какие условия где используются | 1 |
 
 # %% [markdown]

@@ -69,7 +69,8 @@ pi0 = torch.tensor([0.7, 0.2])
 #
 # Then optimisation of the variational bound ($L = Q$ = ELBO) does not satisfy criterion 2.
 #
-# *What to prove.* Show that preserving the correspondences forces $p(\Gamma|\mathbf h_k,\lambda') = p(\Gamma|\mathbf h_k,\lambda)$,
+# *What to prove.* Here $\lambda$ is a metaparameter of the structure prior only (the prior of the weights
+# $p(\mathbf w|\Gamma,\mathbf h)$ and the likelihood do not depend on it), as for a temperature. Show that preserving the correspondences forces $p(\Gamma|\mathbf h_k,\lambda') = p(\Gamma|\mathbf h_k,\lambda)$,
 # hence $\lambda'=\lambda$ and no swap. The step from the stationarity conditions to the equality of the priors needs the
 # family $q_\Gamma$ to be rich enough; prove it for a family that contains the optimal
 # $q^*(\Gamma) \propto p(\Gamma|\mathbf h,\lambda)\exp G(\Gamma)$, $G(\Gamma) = \mathbb E_{q_w}\log p(\mathbf y|\mathbf X,\mathbf w,\Gamma) - \mathrm{KL}(q_w(\cdot|\Gamma)\|p(\cdot|\Gamma,\mathbf h))$
@@ -100,7 +101,8 @@ pi0 = torch.tensor([0.7, 0.2])
 #
 # Тогда оптимизация вариационной оценки ($L = Q$ = ELBO) не удовлетворяет критерию 2.
 #
-# *Что доказать.* Покажите, что сохранение соответствий влечёт $p(\Gamma|\mathbf h_k,\lambda') = p(\Gamma|\mathbf h_k,\lambda)$,
+# *Что доказать.* Здесь $\lambda$ — метапараметр только априорного распределения структуры (априорное распределение
+# параметров $p(\mathbf w|\Gamma,\mathbf h)$ и правдоподобие от него не зависят), как температура. Покажите, что сохранение соответствий влечёт $p(\Gamma|\mathbf h_k,\lambda') = p(\Gamma|\mathbf h_k,\lambda)$,
 # откуда $\lambda'=\lambda$ и порядок не меняется. Переход от условий стационарности к равенству априорных распределений
 # требует достаточно богатого семейства $q_\Gamma$; докажите его для семейства, содержащего оптимальное
 # $q^*(\Gamma) \propto p(\Gamma|\mathbf h,\lambda)\exp G(\Gamma)$, $G(\Gamma) = \mathbb E_{q_w}\log p(\mathbf y|\mathbf X,\mathbf w,\Gamma) - \mathrm{KL}(q_w(\cdot|\Gamma)\|p(\cdot|\Gamma,\mathbf h))$
@@ -111,7 +113,7 @@ pi0 = torch.tensor([0.7, 0.2])
 # **Proof / Доказательство.** *Step 1: only one term depends on λ.* By Theory 1, with $q(\mathbf w,\Gamma) = q_\Gamma(\Gamma|\theta_\Gamma)q_w(\mathbf w|\Gamma,\theta_w)$,
 # $$L(\theta,\mathbf h|\lambda) = \mathbb E_{q_\Gamma} G(\Gamma) + \mathcal H(q_\Gamma) + \mathbb E_{q_\Gamma}\log p(\Gamma|\mathbf h,\lambda),$$
 # where $G(\Gamma) = \mathbb E_{q_w}\log p(\mathbf y|\mathbf X,\mathbf w,\Gamma) - \mathrm{KL}(q_w(\cdot|\Gamma)\|p(\cdot|\Gamma,\mathbf h))$ and
-# $\mathcal H$ is the entropy; $\lambda$ enters only through the last term.
+# $\mathcal H$ is the entropy; since $\lambda$ parametrises only the structure prior, it enters only through the last term.
 #
 # *Step 2: stationarity under λ and λ'.* Suppose criterion 2 holds for a pair $\mathbf h_1,\mathbf h_2$ with some $\lambda'$.
 # Preserved correspondences mean that $\theta(\mathbf h_k)$ maximises both $L(\cdot,\mathbf h_k|\lambda)$ and $L(\cdot,\mathbf h_k|\lambda')$.
@@ -135,9 +137,9 @@ pi0 = torch.tensor([0.7, 0.2])
 #
 # | step | points |
 # |---|---|
-# | The ELBO split so that $\lambda$ enters only through $\mathbb E_{q_\Gamma}\log p(\Gamma|\mathbf h,\lambda)$ | 2 |
+# | The ELBO split so that $\lambda$ enters only through $\mathbb E_{q_\Gamma}\log p(\Gamma\vert \mathbf h,\lambda)$ | 2 |
 # | Preserved correspondences written as stationarity (optimality) under both $\lambda$ and $\lambda'$; differentiation under the integral justified by assumption 2 | 2 |
-# | From the optimality conditions to $p(\Gamma|\mathbf h_k,\lambda) = p(\Gamma|\mathbf h_k,\lambda')$ for all $\Gamma$ (Gibbs form of the optimum, normalisation; role of assumption 1 and of the richness of the family stated) | 3 |
+# | From the optimality conditions to $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$ for all $\Gamma$ (Gibbs form of the optimum, normalisation; role of assumption 1 and of the richness of the family stated) | 3 |
 # | Assumption 3 gives $\lambda'=\lambda$, so $Q$ and the order do not change; the negation of criterion 2 formulated correctly (one admissible pair suffices) | 2 |
 # | Clarity and logical order | 1 |
 #
@@ -145,9 +147,9 @@ pi0 = torch.tensor([0.7, 0.2])
 #
 # | шаг | баллы |
 # |---|---|
-# | ELBO разложена так, что $\lambda$ входит только через $\mathbb E_{q_\Gamma}\log p(\Gamma|\mathbf h,\lambda)$ | 2 |
+# | ELBO разложена так, что $\lambda$ входит только через $\mathbb E_{q_\Gamma}\log p(\Gamma\vert \mathbf h,\lambda)$ | 2 |
 # | Сохранение соответствий записано как стационарность (оптимальность) при $\lambda$ и при $\lambda'$; дифференцирование под интегралом обосновано условием 2 | 2 |
-# | От условий оптимальности к $p(\Gamma|\mathbf h_k,\lambda) = p(\Gamma|\mathbf h_k,\lambda')$ при всех $\Gamma$ (форма Гиббса для оптимума, нормировка; указаны роль условия 1 и богатства семейства) | 3 |
+# | От условий оптимальности к $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$ при всех $\Gamma$ (форма Гиббса для оптимума, нормировка; указаны роль условия 1 и богатства семейства) | 3 |
 # | Из условия 3 следует $\lambda'=\lambda$, поэтому $Q$ и порядок не меняются; отрицание критерия 2 сформулировано верно (достаточно одной допустимой пары) | 2 |
 # | Ясность и логический порядок | 1 |
 
