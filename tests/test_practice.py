@@ -490,3 +490,23 @@ def test_release_has_no_solution_or_hidden_lines(name):
     assert leaked == []
     regions = sum(c.source.count("### BEGIN SOLUTION") for c in read_solution(name).cells if c.cell_type == "code")
     assert text.count("raise NotImplementedError()") == regions, "every solution region becomes the stub"
+
+
+def test_selfcheck_passes_with_the_solution_and_flags_the_stubs(executed, monkeypatch):
+    """The students' self-check on the released notebook: every visible test passes with the instructor's
+    functions, and each is reported as not implemented with the released stubs."""
+    from metaopt_lib.selfcheck import run_checks
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    released = ROOT / "assignments" / executed.name / f"{executed.name}.ipynb"
+    results = run_checks(executed.name, dict(executed.ns), notebook=released, verbose=False)
+    assert results and all(r.status == "passed" for r in results), [(r.grade_id, r.status, r.message) for r in results]
+    stubs = dict(executed.ns)
+    for cell in nbformat.read(released, as_version=4).cells:
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
+            try:
+                exec(compile(cell.source, "stub", "exec"), stubs)  # noqa: S102 - defines the stubs
+            except NotImplementedError:
+                pass  # a top-level stub (the experiment cell)
+    results = run_checks(executed.name, stubs, notebook=released, verbose=False)
+    assert results and all(r.status == "not implemented" for r in results), [(r.grade_id, r.status) for r in results]
