@@ -20,7 +20,8 @@ Optimal Brain Damage (LeCun, Denker & Solla 1990) and Optimal Brain Surgeon (Has
   * ``obs_prune(w, H_inv, q)``                           — OBS update ``δw = −w_q/[H⁻¹]_qq · H⁻¹ e_q``.
   * ``obs_prune_many(w, H, n)``                          — greedy OBS removal of ``n`` weights, ``H⁻¹`` downdated.
 Pruning curves (lecture 07, practice assignments)
-  * ``prune_logreg(method, fraction, ...)``, ``prune_curve(method, fractions, ...)``, ``PRUNE_METHODS``.
+  * ``prune_logreg(method, fraction, ...)``, ``prune_curve(method, fractions, ...)``, ``PRUNE_METHODS`` (all
+    accepted method names; L1 or L2 is a choice of the trained model and of ``l1``/``l2`` for retraining).
 Bayesian compression (Louizos, Ullrich & Welling 2017), group criteria
   * ``group_log_dropout(mu_z, sigma_z)``                 — ``log σ_z − log |μ_z|`` (= ½ log α).
   * ``jeffreys_group_mask(mu_z, sigma_z, threshold)``    — keep a group unless ``log σ_z − log|μ_z| > λ``.
@@ -257,8 +258,8 @@ def obs_prune_many(w: torch.Tensor, H: torch.Tensor, n: int) -> tuple[torch.Tens
 
 # --- pruning curves for logistic regression -------------------------------------------------------------------
 
-PRUNE_METHODS = ("random", "magnitude_l1", "magnitude_l2", "magnitude_l1_retrain", "magnitude_l2_retrain",
-                 "magnitude_l2_retrain_random_init", "obd", "obd_retrain", "graves")
+PRUNE_METHODS = tuple(f"{base}{suffix}" for base in ("random", "magnitude", "obd", "saliency")
+                      for suffix in ("", "_retrain", "_retrain_random_init"))
 
 
 def prune_logreg(method: str, fraction: float, *, W: torch.Tensor, b: torch.Tensor, X_train: torch.Tensor,
@@ -276,7 +277,7 @@ def prune_logreg(method: str, fraction: float, *, W: torch.Tensor, b: torch.Tens
         from a random point (seeded) with the same mask.
     """
     base, _, rest = method.partition("_retrain")
-    if base not in ("random", "magnitude", "obd", "saliency") or rest not in ("", "_random_init"):
+    if method not in PRUNE_METHODS:
         raise ValueError(both(f"unknown method {method!r}: use random|magnitude|obd|saliency, optionally "
                               f"+ '_retrain' or '_retrain_random_init'",
                               f"неизвестный метод {method!r}: используйте random|magnitude|obd|saliency, "

@@ -176,6 +176,9 @@ def test_prune_logreg_methods():
                          n_classes=k)
     assert accs[0] == T.accuracy(W, b, X, y)
     assert accs[1] == T.accuracy(torch.zeros_like(W), b, X, y)
+    assert len(P.PRUNE_METHODS) == 12 and "saliency_retrain" in P.PRUNE_METHODS
+    with pytest.raises(ValueError, match="unknown method"):
+        P.prune_logreg("magnitude_retrainx", 0.5, W=W, b=b, X_train=X, y_train=y, n_classes=k)
     with pytest.raises(ValueError, match="unknown method"):
         P.prune_logreg("magnitud", 0.5, W=W, b=b, X_train=X, y_train=y, n_classes=k)
 

@@ -361,11 +361,13 @@ print("2.", tr("retraining from the previous optimum better than from a random p
       f"{avg['l2_rt']:.3f} vs {avg['l2_rt_rand']:.3f} —", verdict(avg["l2_rt"] > avg["l2_rt_rand"]))
 
 # observation 3: the histogram of the surviving weights
-def n_modes(values, bins=40):
-    """Local maxima of a lightly smoothed histogram (presentation helper)."""
-    hist, _ = np.histogram(values, bins=bins)
-    h = np.convolve(hist, np.ones(3) / 3, mode="same")
-    return int(sum(h[i] > h[i - 1] and h[i] >= h[i + 1] and h[i] > 0.05 * h.max() for i in range(1, bins - 1)))
+def n_modes(values):
+    """Local maxima of a Gaussian kernel density estimate (Scott's bandwidth) — a presentation helper."""
+    from scipy.stats import gaussian_kde
+
+    grid = np.linspace(values.min(), values.max(), 400)
+    dens = gaussian_kde(values)(grid)
+    return int(((dens[1:-1] > dens[:-2]) & (dens[1:-1] >= dens[2:])).sum())
 
 frac = 0.8
 mask = pruning.magnitude_mask(W_l2, frac)
@@ -375,9 +377,9 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 3))
 panels = [(W_l2.flatten(), tr("trained (L2)", "обученные (L2)")),
           (W_l2[mask], tr(f"after pruning {frac:.0%}", f"после удаления {frac:.0%}")),
           (W_rt[mask], tr("after pruning and retraining", "после удаления и дообучения"))]
-for ax, (vals, title) in zip(axes, panels):
+for i, (ax, (vals, title)) in enumerate(zip(axes, panels)):
     ax.hist(vals.numpy(), bins=40, color="tab:blue")
-    ax.set_title(f"{title}: {n_modes(vals.numpy())} " + tr("modes", "мод"), fontsize=9)
+    ax.set_title(title + ("" if i == 0 else "; " + tr("modes", "мод") + f": {n_modes(vals.numpy())}"), fontsize=9)
     ax.set_xlabel(tr("weight value", "значение веса"))
 plt.tight_layout()
 plt.show()
