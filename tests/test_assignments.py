@@ -148,6 +148,23 @@ def test_theory_structure_and_balance(name):
     assert re.search(r"rubric", text, re.I) and "Критерии оценивания" in text, "no grading rubric"
 
 
+@pytest.mark.parametrize("name", THEORY)
+def test_theory_hidden_tests_use_several_instances_and_stated_tolerances(name):
+    import ast
+
+    for cell in _source(name).cells:
+        if not _is_test(cell):
+            continue
+        gid = _nbg(cell)["grade_id"]
+        hidden = "\n".join(cell.source.split("### BEGIN HIDDEN TESTS")[1:])
+        seeds = [len(ast.literal_eval(f"({m})")) for m in re.findall(r"for _seed in \(([^)]*)\)", hidden)]
+        assert seeds and max(seeds) >= 3, f"{gid}: hidden tests must loop over at least three random instances"
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_close":
+                given = {k.arg for k in node.keywords}
+                assert {"rtol", "atol"} <= given, f"{gid}: check_close at line {node.lineno} without stated rtol/atol"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_release_has_no_solution_nor_hidden_tests(name):
     folder = RELEASED / name
