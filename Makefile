@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # pytest workers: the course's reference machine has 2 cores.
 WORKERS ?= 2
+# nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help venv test demo lab lectures check-lectures student-dist bench clean-venv
 
