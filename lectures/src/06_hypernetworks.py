@@ -1,0 +1,363 @@
+# %% [markdown] lang="en"
+# # Lecture 6. Hypernetworks
+#
+# **After this lecture you can**
+# * define a hypernetwork $G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n$ and say what it is conditioned on;
+# * state the best-response function of a bilevel problem and why retraining for every λ is expensive;
+# * write the objective of stochastic hyperparameter optimisation through hypernetworks and explain its theorem;
+# * tune a hyperparameter through a trained hypernetwork by gradient descent;
+# * use one hypernetwork to control the complexity of a model: accuracy against the share of pruned parameters.
+
+# %% [markdown] lang="ru"
+# # Лекция 6. Гиперсети
+#
+# **После этой лекции вы сможете**
+# * дать определение гиперсети $G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n$ и сказать, от чего она зависит;
+# * записать функцию наилучшего ответа двухуровневой задачи и объяснить, почему переобучать модель для каждого λ дорого;
+# * записать функционал стохастической оптимизации гиперпараметров с помощью гиперсетей и пересказать его теорему;
+# * настраивать гиперпараметр градиентным спуском через обученную гиперсеть;
+# * управлять сложностью модели одной гиперсетью: точность в зависимости от доли удалённых параметров.
+
+# %%
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from metaopt_lib import hypernet
+from metaopt_lib.data import load_digits
+from metaopt_lib.i18n import translator
+from metaopt_lib.seeding import set_seed
+from metaopt_lib.widgets import interact
+
+tr = translator(LANG)
+set_seed(0)
+torch.set_num_threads(1)  # small tensors: one thread is faster than two that wait for each other
+
+# %% [markdown] lang="en"
+# ## 1. What a hypernetwork is
+#
+# **Definition** (Ha, Dai & Le, 2016). Given a set $\Lambda$, a *hypernetwork* is a parametric map from $\Lambda$ to
+# the set $\mathbb{R}^n$ of parameters of a model $\mathbf{f}$:
+#
+# $$G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n, \qquad \mathbf{w} = G(\lambda; \boldsymbol{\varphi}),$$
+#
+# where $\boldsymbol{\varphi} \in \mathbb{R}^u$ are the parameters of the hypernetwork itself. The model $\mathbf{f}$
+# is never trained directly: its weights are *outputs*, and only $\boldsymbol{\varphi}$ is learned.
+#
+# What $\lambda$ can be:
+# * an embedding of a layer (Ha et al.: one small network generates the kernels of all layers of a big one —
+#   weight sharing, $u \ll n$);
+# * a task description (meta-learning);
+# * **a hyperparameter or metaparameter** — the case of this lecture: one network gives a whole family of models
+#   $\{\mathbf{w}(\lambda)\}_{\lambda \in \Lambda}$ at once.
+
+# %% [markdown] lang="ru"
+# ## 1. Что такое гиперсеть
+#
+# **Определение** (Ha, Dai, Le, 2016). Пусть задано множество $\Lambda$. *Гиперсетью* называется параметрическое
+# отображение из $\Lambda$ во множество $\mathbb{R}^n$ параметров модели $\mathbf{f}$:
+#
+# $$G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n, \qquad \mathbf{w} = G(\lambda; \boldsymbol{\varphi}),$$
+#
+# где $\boldsymbol{\varphi} \in \mathbb{R}^u$ — параметры самой гиперсети. Модель $\mathbf{f}$ напрямую не
+# обучается: её веса — это *выход* гиперсети, а обучаются только $\boldsymbol{\varphi}$.
+#
+# Чем может быть $\lambda$:
+# * векторным представлением слоя (у Ha и соавторов одна маленькая сеть порождает ядра всех слоёв большой —
+#   разделение весов, $u \ll n$);
+# * описанием задачи (метаобучение);
+# * **гиперпараметром или метапараметром** — случай этой лекции: одна сеть сразу задаёт целое семейство моделей
+#   $\{\mathbf{w}(\lambda)\}_{\lambda \in \Lambda}$.
+
+# %% [markdown] lang="en"
+# ## 2. The best-response function
+#
+# Hyperparameter selection is a bilevel problem: the training loss $L_{\text{train}}$ depends on the parameters and
+# on $\lambda$, the validation loss $L_{\text{val}}$ judges the result,
+#
+# $$\lambda^* = \arg\min_{\lambda} L_{\text{val}}\big(\mathbf{w}^*(\lambda)\big), \qquad
+# \mathbf{w}^*(\lambda) = \arg\min_{\mathbf{w}} L_{\text{train}}(\mathbf{w}, \lambda).$$
+#
+# The map $\lambda \mapsto \mathbf{w}^*(\lambda)$ is the **best-response function** (the term comes from game theory:
+# the inner player's best answer to the outer player's move). Black-box search (lecture 1) evaluates it point by
+# point, one full training per $\lambda$. Gradient methods (lecture 3) differentiate it at one point, by unrolling
+# or by the implicit function theorem. A hypernetwork instead **learns the whole function**:
+# $G(\lambda; \boldsymbol{\varphi}) \approx \mathbf{w}^*(\lambda)$.
+
+# %% [markdown] lang="ru"
+# ## 2. Функция наилучшего ответа
+#
+# Выбор гиперпараметров — двухуровневая задача: функция потерь на обучении $L_{\text{train}}$ зависит от параметров
+# и от $\lambda$, а потери на валидации $L_{\text{val}}$ оценивают результат:
+#
+# $$\lambda^* = \arg\min_{\lambda} L_{\text{val}}\big(\mathbf{w}^*(\lambda)\big), \qquad
+# \mathbf{w}^*(\lambda) = \arg\min_{\mathbf{w}} L_{\text{train}}(\mathbf{w}, \lambda).$$
+#
+# Отображение $\lambda \mapsto \mathbf{w}^*(\lambda)$ называется **функцией наилучшего ответа** (термин из теории
+# игр: лучший ответ внутреннего игрока на ход внешнего). Поиск «чёрным ящиком» (лекция 1) вычисляет её поточечно,
+# одно полное обучение на каждое $\lambda$. Градиентные методы (лекция 3) дифференцируют её в одной точке —
+# развёрткой обучения или через теорему о неявной функции. Гиперсеть же **выучивает функцию целиком**:
+# $G(\lambda; \boldsymbol{\varphi}) \approx \mathbf{w}^*(\lambda)$.
+
+# %% [markdown] lang="en"
+# ## 3. Stochastic hyperparameter optimisation through hypernetworks
+#
+# Lorraine & Duvenaud (2018) train $\boldsymbol{\varphi}$ on the training loss *averaged over a distribution of
+# hyperparameters* $p(\lambda)$; with an L2 penalty
+#
+# $$\mathsf{E}_{\lambda \sim p(\lambda)} \Big( -\log p\big(\mathfrak{D} \mid \mathbf{w}(\lambda)\big)
+#   + \lambda \|\mathbf{w}(\lambda)\|_2^2 \Big) \to \min_{\boldsymbol{\varphi}}, \qquad
+#   \mathbf{w}(\lambda) = G(\lambda; \boldsymbol{\varphi}).$$
+#
+# **Theorem (in words).** A sufficiently powerful hypernetwork can represent a continuous best-response function;
+# then it minimises the expected loss above for *every* distribution $p(\lambda)$ whose support is convex, and the
+# minimiser coincides with $\mathbf{w}^*(\lambda)$ on that support. The reason: the expectation is minimised by
+# minimising the integrand separately at each $\lambda$, which is exactly what $\mathbf{w}^*(\lambda)$ does.
+#
+# Then $\lambda$ is tuned **without any retraining**: $\hat\lambda = \arg\min_\lambda L_{\text{val}}(G(\lambda;
+# \boldsymbol{\varphi}))$, by gradient descent, since $G$ is differentiable in $\lambda$. The paper's full algorithm
+# alternates the two steps, keeping $p(\lambda)$ a narrow distribution around the current $\hat\lambda$, so that a
+# small hypernetwork only has to be accurate locally.
+#
+# **Our setting.** Multinomial logistic regression on the 8×8 digits, $n = 64 \cdot 10 + 10 = 650$ parameters;
+# $\log\lambda \sim U[\log 10^{-3}, \log 10^{2}]$; the bias is not penalised. The hypernetwork is a one-hidden-layer
+# network in $t$, the rescaled $\log \lambda \in [-1, 1]$: $G(\lambda; \boldsymbol{\varphi}) = \mathbf{w}_0 +
+# t\,\mathbf{u} + \tanh(t\,\mathbf{a} + \mathbf{c})\,\mathbf{V}$ with 16 hidden units. It was trained by
+# `scripts/train_hypernet.py` (4000 Adam steps, about half a minute of CPU); we load the checkpoint. The "retrained"
+# ground truth $\mathbf{w}^*(\lambda)$ is computed here by L-BFGS at each $\lambda$ — the problem is convex.
+
+# %% [markdown] lang="ru"
+# ## 3. Стохастическая оптимизация гиперпараметров с помощью гиперсетей
+#
+# Lorraine и Duvenaud (2018) обучают $\boldsymbol{\varphi}$ на функции потерь, *усреднённой по распределению
+# гиперпараметров* $p(\lambda)$; со штрафом L2
+#
+# $$\mathsf{E}_{\lambda \sim p(\lambda)} \Big( -\log p\big(\mathfrak{D} \mid \mathbf{w}(\lambda)\big)
+#   + \lambda \|\mathbf{w}(\lambda)\|_2^2 \Big) \to \min_{\boldsymbol{\varphi}}, \qquad
+#   \mathbf{w}(\lambda) = G(\lambda; \boldsymbol{\varphi}).$$
+#
+# **Теорема (словами).** Достаточно мощная гиперсеть может представить непрерывную функцию наилучшего ответа; тогда
+# она минимизирует ожидаемые потери выше для *любого* распределения $p(\lambda)$ с выпуклым носителем, и минимум
+# совпадает с $\mathbf{w}^*(\lambda)$ на этом носителе. Причина: матожидание минимизируется, если минимизировать
+# подынтегральное выражение отдельно при каждом $\lambda$, а это и делает $\mathbf{w}^*(\lambda)$.
+#
+# После этого $\lambda$ настраивается **без всякого переобучения**: $\hat\lambda = \arg\min_\lambda
+# L_{\text{val}}(G(\lambda; \boldsymbol{\varphi}))$ градиентным спуском, ведь $G$ дифференцируема по $\lambda$.
+# Полный алгоритм статьи чередует оба шага и держит $p(\lambda)$ узким распределением вокруг текущего
+# $\hat\lambda$, чтобы маленькой гиперсети хватало точности локально.
+#
+# **Наша постановка.** Многоклассовая логистическая регрессия на цифрах 8×8, $n = 64 \cdot 10 + 10 = 650$
+# параметров; $\log\lambda \sim U[\log 10^{-3}, \log 10^{2}]$; смещение не штрафуется. Гиперсеть — сеть с одним
+# скрытым слоем по $t$, отмасштабированному $\log \lambda \in [-1, 1]$: $G(\lambda; \boldsymbol{\varphi}) =
+# \mathbf{w}_0 + t\,\mathbf{u} + \tanh(t\,\mathbf{a} + \mathbf{c})\,\mathbf{V}$, 16 скрытых нейронов. Её обучил
+# скрипт `scripts/train_hypernet.py` (4000 шагов Adam, около полуминуты процессорного времени); мы загружаем
+# сохранённую контрольную точку. Эталон «переобученной» модели $\mathbf{w}^*(\lambda)$ считаем здесь методом
+# L-BFGS при каждом $\lambda$ — задача выпуклая.
+
+# %%
+checkpoint = torch.load(hypernet.__file__.replace("hypernet.py", "checkpoints/hypernet.pt"))
+run = checkpoint["runs"]["logreg_l2"]
+phi, sizes = run["phi"], tuple(run["config"]["sizes"])
+digits = load_digits()
+X_tr, y_tr, X_val, y_val = digits.split_validation(0.25, seed=0)
+print(tr(f"hypernetwork: {sum(v.numel() for k, v in phi.items() if k != 'log_range')} parameters φ, "
+         f"target model: {hypernet.n_params(sizes)} parameters w; trained {run['config']['steps']} steps "
+         f"in {run['cpu_seconds']:.0f} s CPU",
+         f"гиперсеть: {sum(v.numel() for k, v in phi.items() if k != 'log_range')} параметров φ, "
+         f"целевая модель: {hypernet.n_params(sizes)} параметров w; обучена за {run['config']['steps']} шагов, "
+         f"{run['cpu_seconds']:.0f} с процессорного времени"))
+
+lams_fine = np.logspace(-3, 2, 60)
+with torch.no_grad():
+    val_hyper = hypernet.cross_entropy(hypernet.hypernet_weights(phi, lams_fine), X_val, y_val, sizes).numpy()
+lams_check = [0.01, 0.1, 1.0, 10.0, 30.0]
+w_star = {lam: hypernet.best_response(X_tr, y_tr, sizes, lam) for lam in lams_check}
+val_star = [hypernet.cross_entropy(w_star[lam], X_val, y_val, sizes).item() for lam in lams_check]
+print(tr("   λ    retrained  hypernetwork  difference", "   λ    переобучение  гиперсеть  разница"))
+for lam, v in zip(lams_check, val_star):
+    vh = hypernet.cross_entropy(hypernet.hypernet_weights(phi, lam)[0].detach(), X_val, y_val, sizes).item()
+    print(f"{lam:6g}   {v:.4f}      {vh:.4f}      {100 * (vh / v - 1):+.1f}%")
+
+# %% [markdown] lang="en"
+# One hypernetwork replaces five (in fact infinitely many) trainings: the validation losses agree within a few
+# percent on $\lambda \in [10^{-2}, 30]$. At the weakly regularised end ($\lambda \lesssim 3 \cdot 10^{-3}$) they
+# part: the retrained model fits the nearly separable training set ever more sharply and its validation loss
+# grows, while the hypernetwork there is still short of that optimum — here that happens to *help* on validation,
+# but it is an approximation error, not a virtue. Now we tune $\lambda$ through $G$: 150 Adam steps on $\log
+# \lambda$, each a forward pass of the hypernetwork, no retraining.
+
+# %% [markdown] lang="ru"
+# Одна гиперсеть заменяет пять (а на деле бесконечно много) обучений: потери на валидации совпадают с точностью до
+# нескольких процентов при $\lambda \in [10^{-2}, 30]$. На слабо регуляризованном краю ($\lambda \lesssim
+# 3 \cdot 10^{-3}$) они расходятся: переобученная модель всё резче подгоняется под почти линейно разделимую
+# обучающую выборку, и её потери на валидации растут, а гиперсеть там до этого оптимума не дотягивает — на
+# валидации это случайно *помогает*, но это ошибка аппроксимации, а не достоинство. Теперь настроим $\lambda$
+# через $G$: 150 шагов Adam по $\log \lambda$, каждый — один проход гиперсети, без переобучения.
+
+# %%
+lam_hat, tune_history = hypernet.tune_lambda(phi, X_val, y_val, sizes, lam0=10.0, steps=150, lr=0.1)
+print(tr(f"λ tuned through the hypernetwork: {lam_hat:.3g}", f"λ, настроенное через гиперсеть: {lam_hat:.3g}"))
+
+fig, ax = plt.subplots(figsize=(6.5, 4))
+ax.semilogx(lams_fine, val_hyper, label=tr("hypernetwork G(λ; φ)", "гиперсеть G(λ; φ)"))
+ax.semilogx(lams_check, val_star, "o", label=tr("retrained at λ (L-BFGS)", "переобучение при λ (L-BFGS)"))
+ax.axvline(lam_hat, color="gray", ls="--", label=tr("λ tuned through G", "λ, настроенное через G"))
+ax.set_xlabel("λ")
+ax.set_ylabel(tr("validation cross-entropy", "кросс-энтропия на валидации"))
+ax.set_title(tr("Best response learned by one hypernetwork", "Функция наилучшего ответа, выученная одной гиперсетью"))
+ax.legend()
+plt.show()
+
+# %% [markdown] lang="en"
+# **Widget.** Move λ: on the left, the weights of three classes produced by the hypernetwork, shown as 8×8 images;
+# on the right, the same weights of the model retrained at this λ. Strong regularisation blurs and shrinks the
+# templates (look at the colour scale), weak regularisation makes them sharp and noisy — and the two rows stay alike.
+
+# %% [markdown] lang="ru"
+# **Виджет.** Меняйте λ: слева — веса трёх классов, порождённые гиперсетью, в виде картинок 8×8; справа — те же
+# веса модели, переобученной при этом λ. Сильная регуляризация размывает и уменьшает шаблоны (смотрите на шкалу
+# цвета), слабая делает их резкими и шумными — а обе строки остаются похожими.
+
+# %%
+def show_weights(lam=1.0):
+    w_h = hypernet.hypernet_weights(phi, lam)[0].detach()
+    w_r = hypernet.best_response(X_tr, y_tr, sizes, lam, init=w_h)
+    fig, axes = plt.subplots(2, 3, figsize=(6.5, 4.4))
+    for row, (flat, name) in enumerate([(w_h, tr("hypernetwork", "гиперсеть")), (w_r, tr("retrained", "переобучение"))]):
+        W = hypernet.unflatten(flat, sizes)["W1"]
+        scale = W.abs().max().item()
+        val = hypernet.cross_entropy(flat, X_val, y_val, sizes).item()
+        for col, digit in enumerate((0, 3, 8)):
+            axes[row, col].imshow(W[digit].reshape(8, 8), cmap="RdBu", vmin=-scale, vmax=scale)
+            axes[row, col].set_xticks([])
+            axes[row, col].set_yticks([])
+            axes[row, col].set_title(f"{name}: {digit}", fontsize=9)
+        axes[row, 0].set_ylabel(tr(f"val. loss {val:.3f}\n|w| ≤ {scale:.2f}", f"потери {val:.3f}\n|w| ≤ {scale:.2f}"))
+    fig.suptitle(f"λ = {lam:.3g}")
+    plt.show()
+
+
+interact(show_weights, lam=w.FloatLogSlider(value=1.0, base=10, min=-2, max=1.5, step=0.25, description="λ"))
+
+# %% [markdown] lang="en"
+# ## 4. Parametric complexity control
+#
+# Grebenkova, Bakhteev & Strijov (2023) go further: a hypernetwork conditioned on $\lambda$ learns not only the best
+# response but also the *statistical properties* of the models along it — among them their complexity. Corollary:
+# metaparameters such as the pruning rate or the complexity of the model can be controlled **after** training, by
+# choosing $\lambda$ at inference time.
+#
+# To make $\lambda$ control complexity we use a sparsity-inducing penalty, the L1 norm (a Laplace prior):
+#
+# $$\mathsf{E}_{\lambda} \Big( -\log p\big(\mathfrak{D} \mid \mathbf{w}(\lambda)\big) + \lambda
+#   \|\mathbf{w}(\lambda)\|_1 \Big) \to \min_{\boldsymbol{\varphi}}, \qquad \log \lambda \sim U[\log 0.005, \log 2],$$
+#
+# for a 64-32-10 ReLU network ($n = 2410$), one hypernetwork of the same form. Then for $\lambda \in \{0.01, 0.1,
+# 1\}$ we take $G(\lambda; \boldsymbol{\varphi})$, remove the given percent of weights with the smallest $|w|$
+# (magnitude pruning, one global threshold, no retraining) and measure the test accuracy. Expectation: larger
+# $\lambda$ — more weights near zero — accuracy degrades more slowly.
+
+# %% [markdown] lang="ru"
+# ## 4. Параметрический контроль сложности
+#
+# Гребенькова, Бахтеев и Стрижов (2023) идут дальше: гиперсеть, зависящая от $\lambda$, выучивает не только функцию
+# наилучшего ответа, но и *статистические свойства* моделей вдоль неё — в том числе их сложность. Следствие:
+# метапараметрами вроде доли прунинга или сложности модели можно управлять **после** обучения, выбирая $\lambda$
+# при использовании модели.
+#
+# Чтобы $\lambda$ управляло сложностью, возьмём разреживающий штраф — норму L1 (априорное распределение Лапласа):
+#
+# $$\mathsf{E}_{\lambda} \Big( -\log p\big(\mathfrak{D} \mid \mathbf{w}(\lambda)\big) + \lambda
+#   \|\mathbf{w}(\lambda)\|_1 \Big) \to \min_{\boldsymbol{\varphi}}, \qquad \log \lambda \sim U[\log 0.005, \log 2],$$
+#
+# для полносвязной сети 64-32-10 с активацией ReLU ($n = 2410$) и одной гиперсети того же вида. Затем для
+# $\lambda \in \{0.01, 0.1, 1\}$ берём $G(\lambda; \boldsymbol{\varphi})$, удаляем заданный процент весов с
+# наименьшим $|w|$ (прунинг по модулю, единый порог, без дообучения) и измеряем точность на тесте. Ожидание: чем
+# больше $\lambda$, тем больше весов около нуля и тем медленнее падает точность.
+
+# %%
+run_l1 = checkpoint["runs"]["mlp_l1"]
+phi_l1, sizes_l1 = run_l1["phi"], tuple(run_l1["config"]["sizes"])
+fractions = np.linspace(0, 0.98, 29)
+lams_cc = [0.01, 0.1, 1.0]
+acc = hypernet.pruning_curve(phi_l1, lams_cc, fractions, digits.X_test, digits.y_test, sizes_l1).numpy()
+
+fig, ax = plt.subplots(figsize=(6.5, 4))
+for lam, a in zip(lams_cc, acc):
+    ax.plot(100 * fractions, a, label=f"λ = {lam:.2f}")
+ax.set_xlabel(tr("pruned parameters, %", "удалено параметров, %"))
+ax.set_ylabel(tr("test accuracy", "точность на тесте"))
+ax.set_title(tr("One hypernetwork, three complexities", "Одна гиперсеть, три уровня сложности"))
+ax.legend()
+plt.show()
+print(tr("accuracy at 0 / 80 / 90 / 95 % pruned:", "точность при удалении 0 / 80 / 90 / 95 % весов:"))
+for lam, a in zip(lams_cc, acc):
+    print(f"λ = {lam:4.2f}: " + " / ".join(f"{np.interp(p, fractions, a):.3f}" for p in (0, 0.8, 0.9, 0.95)))
+
+# %% [markdown] lang="en"
+# **What we see.** Unpruned, the three models are equally accurate (about 97%). With more weights removed the
+# curves part in the expected order: at 90% pruned the model at $\lambda = 1$ still keeps most of its accuracy,
+# while those at $\lambda = 0.1$ and $0.01$ have lost about ten points; beyond about 95% all of them collapse. So here
+# the claim of the seed holds: one knob $\lambda$, chosen after training, trades accuracy for compressibility. It is
+# a small model on an easy data set; the gap between the curves is modest and would shrink if the models were
+# retrained after pruning (lecture 7).
+
+# %% [markdown] lang="ru"
+# **Что мы видим.** Без прунинга три модели одинаково точны (около 97%). При удалении всё большего числа весов кривые
+# расходятся в ожидаемом порядке: при 90% удалённых модель с $\lambda = 1$ сохраняет почти всю точность, а модели с
+# $\lambda = 0.1$ и $0.01$ теряют около десяти процентных пунктов; после примерно 95% падают все. Значит, здесь
+# утверждение из слайдов подтверждается: одна «ручка» $\lambda$, выбранная после обучения, обменивает точность на
+# сжимаемость. Модель маленькая, а данные простые; разрыв между кривыми умеренный и сократился бы, если бы модели
+# дообучались после прунинга (лекция 7).
+
+# %% [markdown] lang="en"
+# ## Check yourself
+#
+# 1. Write the definition of a hypernetwork. What are $\Lambda$, $u$ and $n$ in our logistic-regression example?
+# 2. What is the best-response function? Why does black-box search need one full training per point of it?
+# 3. Why does minimising $\mathsf{E}_{\lambda}[L_{\text{train}}(G(\lambda;\boldsymbol\varphi), \lambda)]$ recover
+#    $\mathbf{w}^*(\lambda)$ for a sufficiently powerful $G$? What goes wrong if the support of $p(\lambda)$ does not
+#    contain the $\lambda$ you later query?
+# 4. Tuning $\lambda$ through $G$ needs no implicit function theorem and no unrolling. What does it need instead,
+#    and where can it fail (hint: the last table at small $\lambda$)?
+# 5. Why an L1 penalty and not L2 for the complexity-control experiment? Would magnitude pruning of an L2-regularised
+#    model behave the same way?
+
+# %% [markdown] lang="ru"
+# ## Проверьте себя
+#
+# 1. Запишите определение гиперсети. Что такое $\Lambda$, $u$ и $n$ в нашем примере с логистической регрессией?
+# 2. Что такое функция наилучшего ответа? Почему поиску «чёрным ящиком» нужно одно полное обучение на каждую её точку?
+# 3. Почему минимизация $\mathsf{E}_{\lambda}[L_{\text{train}}(G(\lambda;\boldsymbol\varphi), \lambda)]$ даёт
+#    $\mathbf{w}^*(\lambda)$ для достаточно мощной $G$? Что пойдёт не так, если носитель $p(\lambda)$ не содержит то
+#    $\lambda$, которое потом подают на вход?
+# 4. Настройке $\lambda$ через $G$ не нужны ни теорема о неявной функции, ни развёртка обучения. Что нужно взамен и
+#    где это может подвести (подсказка: таблица при малых $\lambda$)?
+# 5. Почему в эксперименте с контролем сложности штраф L1, а не L2? Вёл бы себя так же прунинг по модулю для модели,
+#    регуляризованной L2?
+
+# %% [markdown] lang="en"
+# ## References
+#
+# * Ha D., Dai A., Le Q. V. HyperNetworks. arXiv:1609.09106, 2016.
+# * Lorraine J., Duvenaud D. Stochastic hyperparameter optimization through hypernetworks. arXiv:1802.09419, 2018.
+# * MacKay M., Vicol P., Lorraine J., Duvenaud D., Grosse R. Self-tuning networks. ICLR, 2019.
+# * Grebenkova O., Bakhteev O., Strijov V. Deep learning model selection with parametric complexity control.
+#   ICAART, 2023.
+# * Grebenkova O. S., Bakhteev O. Yu., Strijov V. V. Variational optimisation of a deep learning model with
+#   complexity control. Informatics and Applications 15(1), 42–49, 2021 (in Russian).
+# * Han S., Pool J., Tran J., Dally W. Learning both weights and connections for efficient neural networks. NeurIPS, 2015.
+
+# %% [markdown] lang="ru"
+# ## Литература
+#
+# * Ха Д., Дай Э., Ле К. Гиперсети (HyperNetworks). Препринт arXiv:1609.09106, 2016.
+# * Лоррейн Дж., Дювено Д. Стохастическая оптимизация гиперпараметров с помощью гиперсетей. Препринт
+#   arXiv:1802.09419, 2018.
+# * Маккей М., Викол П., Лоррейн Дж., Дювено Д., Гросс Р. Самонастраивающиеся сети. ICLR, 2019.
+# * Гребенькова О. С., Бахтеев О. Ю., Стрижов В. В. Выбор модели глубокого обучения с параметрическим контролем
+#   сложности. ICAART, 2023.
+# * Гребенькова О. С., Бахтеев О. Ю., Стрижов В. В. Вариационная оптимизация модели глубокого обучения с контролем
+#   сложности // Информатика и её применения. 2021. Т. 15, № 1. С. 42–49.
+# * Хан С., Пул Дж., Тран Дж., Далли У. Обучение весов и связей для эффективных нейросетей. NeurIPS, 2015.
