@@ -125,6 +125,15 @@ _ref = metaopt_lib.pruning.magnitude_mask
 def magnitude_mask(w, fraction):
     return _ref(w, fraction)
 """, "p1_test_magnitude_mask", REFERENCE_CALLED),
+        ("mask-calls-a-fresh-copy-of-the-reference", "p1_magnitude_mask", """
+import importlib.util
+import metaopt_lib.pruning as _p
+_spec = importlib.util.spec_from_file_location("_fresh_pruning", _p.__file__)
+_fresh = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fresh)
+def magnitude_mask(w, fraction):
+    return _fresh.magnitude_mask(w, fraction)
+""", "p1_test_magnitude_mask", REFERENCE_CALLED),
         ("fit-ignores-init", "p1_fit", """
 def fit(X, y, n_classes, *, l1=0.0, l2=0.0, epochs=200, lr=1.0, mask=None, init=None):
     W, b = torch.zeros(n_classes, X.shape[1], dtype=X.dtype), torch.zeros(n_classes, dtype=X.dtype)
@@ -287,6 +296,11 @@ def obd_saliency(W, h):
 import metaopt_lib.pruning as _pr
 def obd_saliency(W, h):
     return _pr.obd_saliency(W, h)
+""", "p3_test_obd_saliency", REFERENCE_CALLED),
+        ("saliency-rebuilt-from-code-object", "p3_obd", """
+import types
+import metaopt_lib.pruning as _pr
+obd_saliency = types.FunctionType(_pr.obd_saliency.__code__, _pr.__dict__, "obd_saliency")
 """, "p3_test_obd_saliency", REFERENCE_CALLED),
         ("obd-mask-magnitude", "p3_obd", """
 def obd_mask(W, b, X, fraction):
