@@ -188,11 +188,11 @@ def retrain_centroids(params: dict[str, torch.Tensor], masks: dict[str, torch.Te
     autograd through ``shared_weights``; the biases (stored raw) are fine-tuned too. Full-batch Adam.
 
     Returns ``(codebooks, params)`` — the new codebooks and the parameters with the shared weights filled in."""
-    from metaopt_lib.training import mlp_loss
+    from metaopt_lib.training import Adam, mlp_loss
 
     cbs = {k: v.detach().clone().requires_grad_(True) for k, v in codebooks.items()}
     rest = {k: v.detach().clone().requires_grad_(True) for k, v in params.items() if k not in cbs}
-    opt = torch.optim.Adam([*cbs.values(), *rest.values()], lr=lr)
+    opt = Adam([*cbs.values(), *rest.values()], lr=lr)
 
     def current():
         return {**rest, **{k: shared_weights(cbs[k], assignments[k], masks[k]) for k in cbs}}

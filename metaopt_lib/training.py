@@ -11,6 +11,7 @@ Public functions
 * ``mlp_forward(params, X)``, ``mlp_loss(params, X, y, l2=0)``, ``init_mlp(sizes, seed)``
 * ``train_mlp(X, y, n_classes, *, hidden=(32,), ...)`` — full-batch Adam on a ReLU MLP, with masks and a warm start.
 * ``mlp_accuracy(params, X, y)``.
+* ``Adam`` — a dependency-light Adam optimiser (the update of ``torch.optim.Adam``).
 
 Parameters of the MLP are a plain ``dict`` ``{"W1", "b1", "W2", "b2", ...}`` (``W_l`` of shape [out, in]), so
 that pruning (``metaopt_lib.pruning``) and compression (``metaopt_lib.compression``) work on dicts of tensors.
@@ -25,7 +26,7 @@ import torch.nn.functional as F
 
 from metaopt_lib.i18n import both
 
-__all__ = ["logreg_logits", "logreg_loss", "lipschitz_logreg", "train_logreg", "accuracy",
+__all__ = ["Adam", "logreg_logits", "logreg_loss", "lipschitz_logreg", "train_logreg", "accuracy",
            "init_mlp", "mlp_forward", "mlp_loss", "train_mlp", "mlp_accuracy", "mlp_weight_names"]
 
 
@@ -161,6 +162,39 @@ def accuracy(W: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.Tensor)
         return (logreg_logits(W, b, X).argmax(1) == y).double().mean().item()
 
 
+# --- Adam ---------------------------------------------------------------------------------------------------------
+
+class Adam:
+    """Adam (Kingma & Ba 2015) over a list of leaf tensors, without ``torch.optim``.
+
+    ``m ← β₁m + (1−β₁)g``, ``v ← β₂v + (1−β₂)g²``, ``θ ← θ − lr · m̂ / (√v̂ + ε)`` with the bias corrections
+    ``m̂ = m/(1−β₁ᵗ)``, ``v̂ = v/(1−β₂ᵗ)`` — the same update as ``torch.optim.Adam`` (checked in the tests).
+    Constructing ``torch.optim.Adam`` imports ``torch._dynamo`` (about 2 s of CPU), which a lecture cannot afford.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.params = list(params)
+        self.lr, self.betas, self.eps, self.t = lr, betas, eps, 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        for p, m, v in zip(self.params, self.m, self.v):
+            if p.grad is None:
+                continue
+            m.mul_(b1).add_(p.grad, alpha=1 - b1)
+            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+            p.sub_(self.lr * (m / c1) / ((v / c2).sqrt() + self.eps))
+
+
 # --- a small MLP ------------------------------------------------------------------------------------------------
 
 def mlp_weight_names(params: dict[str, torch.Tensor]) -> list[str]:
@@ -230,7 +264,7 @@ def train_mlp(X: torch.Tensor, y: torch.Tensor, n_classes: int, *, hidden: tuple
         params[k] = params[k] * m
     for v in params.values():
         v.requires_grad_(True)
-    opt = torch.optim.Adam(params.values(), lr=lr)
+    opt = Adam(params.values(), lr=lr)
     for _ in range(epochs):
         opt.zero_grad()
         mlp_loss(params, X, y, l2).backward()

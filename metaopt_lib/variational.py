@@ -187,7 +187,7 @@ def graves_logreg(X: torch.Tensor, y: torch.Tensor, n_classes: int, *, prior_sig
     Start: ``μ = 0``, ``σ = init_sigma``. Returns ``GravesResult(mu_W, sigma_W, mu_b)`` (a NamedTuple, so
     ``mu_W, sigma_W, mu_b = graves_logreg(...)`` works). Prune with ``graves_mask`` / ``relative_density``.
     """
-    from metaopt_lib.training import _check_data
+    from metaopt_lib.training import Adam, _check_data
 
     _check_data(X, y, n_classes)
     _positive("prior_sigma", torch.as_tensor(prior_sigma))
@@ -197,7 +197,7 @@ def graves_logreg(X: torch.Tensor, y: torch.Tensor, n_classes: int, *, prior_sig
     mu = torch.zeros(n_classes, d, dtype=X.dtype, requires_grad=True)
     rho = torch.full((n_classes, d), math.log(math.expm1(init_sigma)), dtype=X.dtype, requires_grad=True)
     b = torch.zeros(n_classes, dtype=X.dtype, requires_grad=True)
-    opt = torch.optim.Adam([mu, rho, b], lr=lr)
+    opt = Adam([mu, rho, b], lr=lr)
     for _ in range(epochs):
         opt.zero_grad()
         graves_logreg_loss(mu, F.softplus(rho), b, X, y, prior_sigma, n_samples, g).backward()

@@ -121,3 +121,17 @@ def test_mlp_forward_matches_torch_modules_and_trains():
     retrained = T.train_mlp(X, y, k, epochs=20, masks=masks, init=trained)
     assert (retrained["W1"][~masks["W1"]] == 0).all()
     assert math.isfinite(T.mlp_accuracy(retrained, X, y))
+
+
+def test_adam_matches_torch_optim_adam():
+    g = torch.Generator().manual_seed(0)
+    A = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    p1 = torch.randn(3, generator=g, dtype=torch.float64, requires_grad=True)
+    p2 = p1.detach().clone().requires_grad_(True)
+    ours, ref = T.Adam([p1], lr=0.05), torch.optim.Adam([p2], lr=0.05)
+    for _ in range(25):
+        for p, opt in ((p1, ours), (p2, ref)):
+            opt.zero_grad()
+            ((A @ p) ** 4).sum().backward()
+            opt.step()
+    assert torch.allclose(p1, p2, atol=1e-12)

@@ -183,7 +183,8 @@ print(tr("loss increase (quadratic model) after removing", "рост функц�
       f"OBS {quad(obs_w - w_row).item():.4f}")
 
 # %% [markdown] lang="en"
-# OBS is never worse on the quadratic model: it chooses with the full Hessian *and* moves the survivors. (The
+# OBS is usually better on the quadratic model: it chooses with the full Hessian *and* moves the survivors
+# (for a single removal it is optimal by construction; removing many weights greedily is not guaranteed to be). (The
 # greedy multi-weight OBS downdates $\mathbf{H}^{-1}$ after every removal so that removed weights stay zero.)
 #
 # ## 3. Graves (2011): variational inference as minimum description length
@@ -219,8 +220,9 @@ print(tr("loss increase (quadratic model) after removing", "рост функц�
 # Bayesian linear regression, then trains Graves' model on our data.
 
 # %% [markdown] lang="ru"
-# OBS никогда не хуже на квадратичной модели: он выбирает параметры по полному гессиану *и* сдвигает оставшиеся.
-# (Жадный OBS для многих весов после каждого удаления пересчитывает $\mathbf{H}^{-1}$ так, чтобы удалённые веса
+# На квадратичной модели OBS обычно лучше: он выбирает параметры по полному гессиану *и* сдвигает
+# оставшиеся (для удаления одного веса он оптимален по построению; жадное удаление многих весов такой гарантии не
+# даёт). (Жадный OBS для многих весов после каждого удаления пересчитывает $\mathbf{H}^{-1}$ так, чтобы удалённые веса
 # оставались нулевыми.)
 #
 # ## 3. Грейвс (2011): вариационный вывод как минимальная длина описания
