@@ -73,9 +73,9 @@ def huffman_code(counts: dict[Hashable, int] | Sequence[int]) -> dict[Hashable, 
     frequent subtrees. Deterministic (ties by insertion order). Symbols with count 0 get no code; a single
     symbol gets the code ``"0"``. Its mean length ``L̄`` satisfies ``H ≤ L̄ < H + 1`` (H the entropy in bits)."""
     items = list(counts.items()) if isinstance(counts, dict) else list(enumerate(counts))
-    items = [(s, int(c)) for s, c in items if c > 0]
     if any(c < 0 for _, c in items):
         raise ValueError(both("counts must be non-negative", "частоты должны быть неотрицательны"))
+    items = [(s, int(c)) for s, c in items if c > 0]
     if not items:
         raise ValueError(both("nothing to code: all counts are zero", "нечего кодировать: все частоты нулевые"))
     if len(items) == 1:

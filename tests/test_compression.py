@@ -64,6 +64,8 @@ def test_huffman_round_trip_is_lossless():
     assert C.huffman_decode(bits, code) == symbols
     assert len(bits) < 3000 * 3  # shorter than fixed 3-bit codes for five symbols
     assert C.huffman_code({"a": 4}) == {"a": "0"}
+    with pytest.raises(ValueError, match="non-negative"):
+        C.huffman_code([3, -1, 2])
     with pytest.raises(ValueError):
         C.huffman_decode("0101", {0: "0", 1: "10"})  # "0", "10", then a dangling "1"
 
