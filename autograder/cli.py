@@ -30,7 +30,7 @@ def _course(args) -> Course:
 def cmd_release(args) -> int:
     from autograder.release import release
 
-    release(_course(args), args.assignments, workers=args.workers or 1)
+    release(_course(args), args.assignments, workers=args.workers or 1, force=not args.if_changed)
     return 0
 
 
@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and record the solution's expected check results.")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     p.add_argument("--workers", type=int, default=None, help="parallel solution runs (default 1)")
+    p.add_argument("--if-changed", action="store_true",
+                   help="skip assignments whose sources did not change since their last release")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("collect", parents=[common], help="collect student zips/folders",

@@ -16,6 +16,13 @@ from autograder.course import Course, kind_of
 SAMPLE_CLASS = Path(__file__).resolve().parent / "sample_class"
 
 
+def _cpu() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def expected_statuses(sample_class: Path = SAMPLE_CLASS) -> dict[tuple[str, str], str]:
     """{(student, assignment): status} the sample class was built to produce (see sample_class/make.py)."""
     import importlib.util
@@ -35,10 +42,10 @@ def run_grading_demo(workers: int | None = None, root: Path | None = None, sampl
     from autograder.release import release
     from autograder.report import feedback, format_table, rows, write_csv
 
-    start = time.monotonic()
+    start, cpu_start = time.monotonic(), _cpu()
     workers = workers or os.cpu_count() or 1
     course = Course(root)
-    names = release(course, workers=workers, log=lambda msg: None, expected=False)
+    names = release(course, workers=workers, log=lambda msg: None, expected=False, force=False)
     log(f"[3/3] grading: released {len(names)} assignments into {course.release_dir}")
     report = collect(course, sample_class / "submissions", sample_class / "roster.csv")
     log(f"      collected {len(report.collected)} notebooks from {sample_class / 'submissions'}; "
@@ -60,7 +67,8 @@ def run_grading_demo(workers: int | None = None, root: Path | None = None, sampl
     log(f"feedback:    {course.feedback_dir} ({len(pages)} HTML pages)")
     log(f"autograded:  {course.autograded_dir}; gradebook {course.db_url}")
     log("manual grading: `make lab`, then Formgrader")
-    log(f"grading took {time.monotonic() - start:.0f} s with {workers} worker(s)")
+    log(f"grading took {time.monotonic() - start:.0f} s wall, {_cpu() - cpu_start:.0f} s CPU "
+        f"(this process and the sandboxes) with {workers} worker(s)")
     if wrong:
         for (student, assignment), (want, have) in sorted(wrong.items()):
             log(f"UNEXPECTED: {student} {assignment}: status {have}, the sample class expects {want}")

@@ -80,7 +80,8 @@ def _norm(source) -> str:
 
 
 def find_protected_changes(submitted, released) -> tuple[list[str], list[str], list]:
-    """(edited grade ids, deleted grade ids, submitted cells with the deleted ones re-inserted from ``released``)."""
+    """(edited grade ids, deleted grade ids, the submitted cells with the deleted ones re-inserted from ``released``
+    and every cell's nbgrader metadata as released)."""
     sub_by_id = {}
     for cell in submitted.cells:
         gid = _nbgrader_meta(cell).get("grade_id")
@@ -106,6 +107,15 @@ def find_protected_changes(submitted, released) -> tuple[list[str], list[str], l
             restored = copy.deepcopy(rel)
             cells.insert(anchor + 1, restored)
             anchor += 1
+    # nbgrader metadata as released: a cell id the release does not have (an older release, a hand-made id)
+    # becomes a plain cell, so that OverwriteCells never meets a grade cell the gradebook does not know
+    released_meta = {_nbgrader_meta(c).get("grade_id"): _nbgrader_meta(c) for c in released.cells}
+    for cell in cells:
+        gid = _nbgrader_meta(cell).get("grade_id")
+        if gid in released_meta:
+            cell.metadata["nbgrader"] = copy.deepcopy(released_meta[gid])
+        elif "nbgrader" in cell.get("metadata", {}):
+            del cell.metadata["nbgrader"]
     return edited, deleted, cells
 
 
@@ -332,7 +342,8 @@ class Grader:
                      "Student code runs with resource and time limits only and can read files of this machine.\n"
                      f"{bar}")
         names = sorted({a for _, a in pairs})
-        released = {a.name for a in self.course.gradebook().assignments}
+        with self.course.gradebook() as gb:
+            released = {a.name for a in gb.assignments}
         for name in names:
             if name not in self.course.assignments():
                 raise GradingError(f"submissions for unknown assignment {name!r}")

@@ -33,15 +33,38 @@ def _source_hash(course: Course, assignment: str) -> str:
     return digest.hexdigest()
 
 
-def generate(course: Course, assignment: str) -> None:
-    """nbgrader generate_assignment for one assignment (raises GradingError with nbgrader's log on failure)."""
+def generate(course: Course, assignment: str, force: bool = True) -> bool:
+    """nbgrader generate_assignment for one assignment (raises GradingError with nbgrader's log on failure).
+
+    With ``force=False`` an assignment whose sources did not change since its last release (same hash, still in
+    the gradebook, released notebooks present) is left as it is. Returns whether nbgrader ran."""
     if assignment not in course.assignments():
         known = ", ".join(course.assignments()) or "none"
         raise GradingError(f"unknown assignment {assignment!r} (assignments in {course.source_dir}: {known})")
+    stamp = course.work / "released" / f"{assignment}.hash"
+    key = _source_hash(course, assignment)
+    if not force and stamp.exists() and stamp.read_text() == key and _released(course, assignment):
+        return False
     result = course.api().generate_assignment(assignment, force=True, create=True)
     if not result.get("success"):
         raise GradingError(f"nbgrader could not release {assignment}:\n{result.get('log', '')}\n"
                            f"{result.get('error', '')}")
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key)
+    return True
+
+
+def _released(course: Course, assignment: str) -> bool:
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as gb:
+        try:
+            notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        except MissingEntry:
+            return False
+    expected = sorted(p.stem for p in course.source_notebooks(assignment))
+    return sorted(notebooks) == expected and all(
+        course.released_notebook(assignment, name).exists() for name in notebooks)
 
 
 def compute_expected(course: Course, assignment: str, slot: int = 0, force: bool = False) -> dict:
@@ -95,15 +118,16 @@ def grading_limits(course: Course):
 
 
 def release(course: Course, assignments: list[str] | None = None, workers: int = 1,
-            log=print, expected: bool = True) -> list[str]:
+            log=print, expected: bool = True, force: bool = True) -> list[str]:
     """Release ``assignments`` (all when empty) and compute their expected records with ``workers`` in parallel
-    (``expected=False`` leaves that to autograde, which computes them for the assignments it grades)."""
+    (``expected=False`` leaves that to autograde, which computes them for the assignments it grades;
+    ``force=False`` skips assignments released from the same sources before)."""
     names = list(assignments) if assignments else course.assignments()
     if not names:
         raise GradingError(f"no assignments found in {course.source_dir}")
     for name in names:
-        generate(course, name)
-        log(f"released {name} -> {course.release_dir / name}")
+        ran = generate(course, name, force=force)
+        log(f"{'released' if ran else 'up to date'} {name} -> {course.release_dir / name}")
     if not expected:
         return names
     with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:

@@ -18,6 +18,8 @@ import io
 import re
 from pathlib import Path
 
+import nbformat
+
 from autograder.course import Course, GradingError, expected_variants, kind_of
 
 COLUMNS = ["student_id", "assignment", "expected_variant", "auto_score", "manual_score", "score", "max_score",
@@ -26,14 +28,26 @@ _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 
 
 def hidden_lines(course: Course, assignment: str) -> list[str]:
-    """Distinctive lines of the assignment's hidden tests (from the gradebook's copy of the source cells)."""
-    lines = []
+    """Distinctive lines of the assignment's hidden tests (from the gradebook's copy of the source cells): lines
+    that appear nowhere else in the instructor's notebook, so that finding one in a page means a leak."""
+    hidden, visible = [], []
     with course.gradebook() as gb:
         for nb in gb.find_assignment(assignment).notebooks:
             for cell in nb.source_cells:
-                for block in _HIDDEN.findall(cell.source or ""):
-                    lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) >= 12]
-    return lines
+                source = cell.source or ""
+                for block in _HIDDEN.findall(source):
+                    hidden += [ln.strip() for ln in block.splitlines() if len(ln.strip()) >= 12]
+                visible.append(_HIDDEN.sub("", source))
+    for path in course.source_notebooks(assignment):  # the solution's answers (the gradebook has the stubs)
+        visible += [_HIDDEN.sub("", cell.source) for cell in nbformat.read(path, as_version=4).cells]
+    elsewhere = "\n".join(visible)
+    return [ln for ln in hidden if ln not in elsewhere]
+
+
+def page_text(page: Path) -> str:
+    """The visible text of an HTML page (tags removed — syntax highlighting splits code into spans — and
+    entities decoded), where a leaked source line would appear verbatim."""
+    return html.unescape(re.sub(r"<[^>]*>", "", page.read_text(encoding="utf-8")))
 
 
 def feedback(course: Course, log=print) -> list[Path]:
@@ -51,7 +65,7 @@ def feedback(course: Course, log=print) -> list[Path]:
         if assignment not in hidden_cache:
             hidden_cache[assignment] = hidden_lines(course, assignment)
         for page in sorted((course.feedback_dir / student / assignment).glob("*.html")):
-            text = html.unescape(page.read_text(encoding="utf-8"))
+            text = page_text(page)
             leaked = [ln for ln in hidden_cache[assignment] if ln in text]
             if leaked:
                 page.unlink()

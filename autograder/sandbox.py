@@ -29,6 +29,9 @@ from pathlib import Path
 EXECUTOR = Path(__file__).resolve().with_name("executor.py")
 SANDBOX_HOME = "/home/student"
 SLOT_UID_BASE = 61000
+SLOTS_PER_RUN = 64
+# Concurrent grading runs on one machine get disjoint uid ranges (RLIMIT_NPROC counts per uid, machine-wide).
+RUN_UID_BASE = SLOT_UID_BASE + (os.getpid() % 60) * SLOTS_PER_RUN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +178,7 @@ def slot_uid(slot: int, sandboxed: bool) -> int | None:
         return None
     if not sandboxed and not _world_reachable(Path(sys.executable)):
         return None
-    return SLOT_UID_BASE + slot
+    return RUN_UID_BASE + slot % SLOTS_PER_RUN
 
 
 def make_scratch(files_from: Path | None, uid: int | None) -> Path:

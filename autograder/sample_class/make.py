@@ -15,7 +15,7 @@ first theory and the first practice assignment that exist (``T`` and ``P``):
     s07 folder  P correct with a test cell deleted  -> tampered (cell restored and graded)
     s08 zip     T partly wrong, test cells edited to ``pass`` -> tampered (cells restored)
     s09 folder  T partly wrong, error outputs silenced -> tampered (outside verification)
-    s10 folder  only a PDF-like file                -> reported by collect, nothing collected
+    s10 folder  only a PDF-like file                -> reported by collect; both variants ``missing``
     s99 folder  T correct, id not in the roster     -> reported by collect, not collected
 
 Deterministic (sorted zip entries, fixed timestamps): a test checks the committed files equal a fresh run.
@@ -70,6 +70,7 @@ PLAN = {
     "s07": ("folder", [("P", "deleted_test")]),
     "s08": ("zip", [("T", "edited_test")]),
     "s09": ("folder", [("T", "silenced_errors")]),
+    "s10": ("folder", []),  # in the roster, but submits only a PDF (written below)
 }
 WRONG_VARIANT = "s06"
 EXPECTED = {  # student: {assignment key: status}; the tests check these and the scores' relations
