@@ -238,6 +238,20 @@ def mean_ci95(values: torch.Tensor) -> tuple[float, float]:
     return values.mean().item(), (1.96 * values.std(unbiased=True) / values.numel() ** 0.5).item()
 
 
+# --- shipped checkpoints ----------------------------------------------------------------------------------
+
+def load_checkpoint(name: str) -> dict:
+    """A small checkpoint shipped in ``metaopt_lib/checkpoints/`` (written by a script in ``scripts/``), e.g.
+    ``"maml_sinusoid"``, ``"maml_digits"``, ``"lstm_opt"``; loaded with ``weights_only=True`` (no code runs)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "checkpoints" / f"{name}.pt"
+    if not path.exists():
+        raise FileNotFoundError(both(f"no checkpoint {path}; run the matching scripts/train_*.py",
+                                     f"нет контрольной точки {path}; запустите соответствующий scripts/train_*.py"))
+    return torch.load(path, weights_only=True)
+
+
 # --- a training loop for all methods ---------------------------------------------------------------------------
 
 def meta_train(loss: LossFn, params: Params, sample_tasks: Callable[[], Sequence[torch.Tensor]], n_iters: int,

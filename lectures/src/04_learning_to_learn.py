@@ -1,0 +1,292 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown] lang="en"
+# # Lecture 4. Learning to learn
+#
+# **Goals.** After this lecture you can
+# * describe Schmidhuber's network that embeds its own meta-levels;
+# * treat an optimisation algorithm as a differentiable, trainable map and write the learning-to-learn objective;
+# * explain the coordinate-wise LSTM optimizer of Andrychowicz et al. (2016): preprocessing, weight sharing,
+#   truncated backpropagation through optimisation;
+# * compare a learned optimizer with hand-tuned SGD and Adam fairly;
+# * outline learning to learn *without* gradient descent (Chen et al. 2017).
+# %% [markdown] lang="ru"
+# # Лекция 4. Обучение обучению
+#
+# **Цели.** После лекции вы сможете
+# * описать сеть Шмидхубера, содержащую собственные метауровни;
+# * рассматривать алгоритм оптимизации как дифференцируемое обучаемое отображение и записывать задачу обучения
+#   обучению;
+# * объяснить покоординатный LSTM-оптимизатор Андриховича и др. (2016): предобработку градиентов, общие для всех
+#   координат параметры, усечённое обратное распространение через процесс оптимизации;
+# * честно сравнивать обученный оптимизатор с настроенными SGD и Adam;
+# * в общих чертах изложить обучение обучению *без* градиентного спуска (Chen et al. 2017).
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+from ipywidgets import FloatLogSlider, IntSlider
+
+from metaopt_lib import learned_opt as lo
+from metaopt_lib import meta
+from metaopt_lib.i18n import translator
+from metaopt_lib.seeding import set_seed
+from metaopt_lib.widgets import interact
+
+tr = translator(LANG)
+gen = set_seed(0)
+torch.set_num_threads(1)
+
+# %% [markdown] lang="en"
+# ## 1. A network that embeds its own meta-levels
+#
+# Schmidhuber (1993) proposed a recurrent network that can inspect and change its own weights. The model is
+# decomposed into sub-models with different jobs:
+#
+# * the **normal** model: optimisation and inference — it solves the task;
+# * the **evaluation** model: estimates the quality $Q$ (how well the normal model is doing, e.g. on validation data);
+# * the **analysing** model: reads and analyses the model's own parameters;
+# * the **modifying** model: changes those parameters.
+#
+# Because the analysing and modifying parts are themselves trained by a gradient algorithm, the network learns
+# *how to change itself* — the idea of **learning to learn**, and an early form of the fast-weight programmers.
+# Everything in this course that optimises an optimisation process — hyperparameters by hypergradients (lecture 3),
+# a learned optimizer (this lecture), a learned initialisation (MAML, lecture 5) — is a flattened version of this
+# hierarchy: an inner level that learns and an outer level that improves the learning.
+# %% [markdown] lang="ru"
+# ## 1. Сеть, содержащая собственные метауровни
+#
+# Шмидхубер (1993) предложил рекуррентную сеть, которая может просматривать и менять собственные веса. Модель
+# разбивается на подмодели с разными назначениями:
+#
+# * **обычная** модель (normal): обучение и вывод — она решает задачу;
+# * модель **оценки** (evaluation): оценивает качество $Q$ (насколько хорошо работает обычная модель, например на
+#   валидационных данных);
+# * **анализирующая** модель (analyzing): читает и анализирует собственные параметры модели;
+# * **модифицирующая** модель (modifying): изменяет эти параметры.
+#
+# Поскольку анализирующая и модифицирующая части сами обучаются градиентным алгоритмом, сеть учится *тому, как
+# менять саму себя* — это идея **обучения обучению**, одна из ранних форм программистов быстрых весов.
+# Всё, что в этом курсе оптимизирует сам процесс оптимизации, — гиперпараметры по гиперградиентам (лекция 3),
+# обученный оптимизатор (эта лекция), обученное начальное приближение (MAML, лекция 5), — это «сплющенный»
+# вариант той же иерархии: внутренний уровень учится, внешний уровень улучшает обучение.
+
+# %% [markdown] lang="en"
+# ## 2. The optimizer as a trainable function
+#
+# Write one step of an optimisation algorithm as a map $T$ of the current parameters (and of the gradient and
+# some memory): gradient descent is $T(\theta) = \theta - \alpha \nabla L(\theta)$. Andrychowicz et al. (2016)
+# make $T$ a recurrent network with parameters $\phi$,
+#
+# $$\theta_{t+1} = \theta_t + g_t, \qquad (g_t, h_{t+1}) = \mathrm{LSTM}_\phi\big(\nabla L(\theta_t), h_t\big),$$
+#
+# and train $\phi$ so that the optimisation goes well *along the whole trajectory*:
+#
+# $$\mathcal L(\phi) = \mathbb E_{L}\Big[\sum_{t=t_0}^{t_\eta} w_t\, L\big(T^t_\phi(\theta_{t_0})\big)\Big] \;\to\; \min_\phi .$$
+#
+# The objective is **minimised**: the losses along the optimisation path should be small (one of the seed slides
+# writes "→ max", a slip). With $w_t = 1$ every step counts, which rewards fast progress, not only a good end point.
+# %% [markdown] lang="ru"
+# ## 2. Оптимизатор как обучаемая функция
+#
+# Запишем один шаг алгоритма оптимизации как отображение $T$ текущих параметров (а также градиента и некоторой
+# памяти): для градиентного спуска $T(\theta) = \theta - \alpha \nabla L(\theta)$. Андрихович и соавторы (2016)
+# делают $T$ рекуррентной сетью с параметрами $\phi$:
+#
+# $$\theta_{t+1} = \theta_t + g_t, \qquad (g_t, h_{t+1}) = \mathrm{LSTM}_\phi\big(\nabla L(\theta_t), h_t\big),$$
+#
+# и обучают $\phi$ так, чтобы оптимизация шла хорошо *на всей траектории*:
+#
+# $$\mathcal L(\phi) = \mathbb E_{L}\Big[\sum_{t=t_0}^{t_\eta} w_t\, L\big(T^t_\phi(\theta_{t_0})\big)\Big] \;\to\; \min_\phi .$$
+#
+# Эта функция **минимизируется**: потери вдоль траектории оптимизации должны быть малы (на одном из исходных
+# слайдов написано «→ max», это опечатка). При $w_t = 1$ учитывается каждый шаг, поэтому поощряется быстрый
+# прогресс, а не только хорошая конечная точка.
+
+# %% [markdown] lang="en"
+# ## 3. The coordinate-wise LSTM
+#
+# * **Weight sharing.** One small two-layer LSTM (20 units per layer) is applied to *every coordinate* of $\theta$
+#   separately, with its own hidden state per coordinate. The optimizer therefore has a few thousand parameters
+#   whatever the dimension of $\theta$, and it does not depend on the order of the coordinates — like SGD or Adam,
+#   which are coordinate-wise too. ("The LSTM has a small number of parameters and shares them across all
+#   coordinates", as the seed puts it.)
+# * **Preprocessing.** Gradients span many orders of magnitude, so each is fed as two numbers:
+#   $(\log|\nabla|/p,\ \operatorname{sgn}\nabla)$ if $|\nabla| \ge e^{-p}$ and $(-1,\ e^{p}\nabla)$ otherwise, $p=10$.
+# * **Training.** The meta-gradient $\partial\mathcal L/\partial\phi$ is computed by backpropagation through the
+#   unrolled optimisation (100 steps), **truncated** every 20 steps: after each window $\phi$ takes an Adam step
+#   and the trajectory is detached. Like the paper, the gradient fed to the LSTM is treated as a constant
+#   ($\partial \nabla_t/\partial\phi = 0$), which avoids second derivatives of $L$.
+#
+# The training problems are the paper's random quadratics $L(\theta) = \lVert W\theta - y\rVert^2$,
+# $W \in \mathbb R^{10\times 10}$, $y \in \mathbb R^{10}$ with i.i.d. standard normal entries, $\theta_0 = 0$.
+# The checkpoint was produced by `scripts/train_lstm_opt.py` (a few minutes of CPU); the same script tuned the step
+# sizes of SGD and Adam on a 13-value grid from $10^{-4}$ to $1$ on the *training* quadratics, so the comparison
+# below is against the best hand-tuned versions of both.
+# %% [markdown] lang="ru"
+# ## 3. Покоординатная LSTM
+#
+# * **Общие параметры.** Одна небольшая двухслойная LSTM (20 нейронов в слое) применяется к *каждой координате*
+#   $\theta$ отдельно, со своим скрытым состоянием для каждой координаты. Поэтому у оптимизатора несколько тысяч
+#   параметров при любой размерности $\theta$, и он не зависит от порядка координат — как SGD или Adam, которые
+#   тоже действуют покоординатно. («LSTM имеет небольшое число параметров и делит их между всеми координатами».)
+# * **Предобработка.** Градиенты различаются на много порядков, поэтому каждый подаётся как два числа:
+#   $(\log|\nabla|/p,\ \operatorname{sgn}\nabla)$, если $|\nabla| \ge e^{-p}$, и $(-1,\ e^{p}\nabla)$ иначе, $p=10$.
+# * **Обучение.** Метаградиент $\partial\mathcal L/\partial\phi$ вычисляется обратным распространением через
+#   развёрнутый процесс оптимизации (100 шагов), **усечённым** каждые 20 шагов: после каждого отрезка $\phi$
+#   делает шаг Adam, а траектория отсоединяется от графа. Как и в статье, градиент на входе LSTM считается
+#   константой ($\partial \nabla_t/\partial\phi = 0$), что избавляет от вторых производных $L$.
+#
+# Обучающие задачи — случайные квадратичные функции из статьи $L(\theta) = \lVert W\theta - y\rVert^2$,
+# $W \in \mathbb R^{10\times 10}$, $y \in \mathbb R^{10}$ со стандартными нормальными независимыми элементами,
+# $\theta_0 = 0$. Контрольную точку получил скрипт `scripts/train_lstm_opt.py` (несколько минут процессорного
+# времени); тот же скрипт подобрал шаги SGD и Adam по сетке из 13 значений от $10^{-4}$ до $1$ на *обучающих*
+# квадратичных функциях, так что ниже сравнение идёт с лучшими настроенными вручную вариантами обоих методов.
+
+# %%
+ckpt = meta.load_checkpoint("lstm_opt")
+cfg = ckpt["config"]
+W, y = lo.random_quadratics(300, cfg["dim"], torch.Generator().manual_seed(cfg["eval_seed"] + 1))
+f_test, theta0 = lo.quadratic_problems(W, y), torch.zeros(300, cfg["dim"])
+curves = {"lstm": lo.lstm_curve(ckpt["phi"], f_test, theta0, cfg["horizon"])}
+for name in ("sgd", "adam"):
+    curves[name] = lo.hand_optimizer_curve(name, ckpt["lr"][name], f_test, theta0, cfg["horizon"])
+labels = {"lstm": tr("LSTM (learned)", "LSTM (обученный)"), "sgd": f"SGD, lr = {ckpt['lr']['sgd']:.2g}",
+          "adam": f"Adam, lr = {ckpt['lr']['adam']:.2g}"}
+
+fig, ax = plt.subplots(figsize=(6.5, 4))
+for name, curve in curves.items():
+    ax.plot(curve.mean(1), label=labels[name])
+ax.set_yscale("log")
+ax.set_xlabel(tr("optimisation step t", "шаг оптимизации t"))
+ax.set_ylabel(tr("mean loss on 300 new quadratics", "средние потери на 300 новых функциях"))
+ax.set_title(tr("A learned optimizer against tuned SGD and Adam", "Обученный оптимизатор против настроенных SGD и Adam"))
+ax.legend()
+plt.show()
+for name in ("lstm", "sgd", "adam"):
+    m, c = ckpt["final"][name]
+    print(tr(f"{labels[name]:22s} loss after 100 steps on 1000 held-out quadratics: {m:.4f} ± {c:.4f}",
+             f"{labels[name]:22s} потери после 100 шагов на 1000 отложенных функциях: {m:.4f} ± {c:.4f}"))
+
+# %% [markdown] lang="en"
+# The printed figures are the script's measurements on 1000 held-out quadratics (mean and 95% confidence
+# interval); the curves are recomputed here on 300 fresh ones. The learned optimizer wins *on its training
+# distribution*. Andrychowicz et al. also show what happens outside it: changing the architecture or the
+# activation function of the optimizee can break the learned rule, and a learned optimizer must be trained
+# anew for a new family of problems — the price of learning to learn.
+#
+# ### Try it: one problem, any step size
+#
+# Pick a quadratic and a step size for SGD and for Adam, and compare their trajectories with the learned optimizer
+# (which has no step size to tune).
+# %% [markdown] lang="ru"
+# Напечатанные числа — измерения скрипта на 1000 отложенных квадратичных функциях (среднее и 95%
+# доверительный интервал); кривые пересчитаны здесь на 300 новых функциях. Обученный оптимизатор выигрывает
+# *на своём обучающем распределении*. Андрихович и соавторы показывают и то, что происходит за его пределами:
+# смена архитектуры или функции активации оптимизируемой сети может сломать выученное правило, и для нового
+# семейства задач оптимизатор приходится обучать заново — такова цена обучения обучению.
+#
+# ### Попробуйте: одна задача, любой шаг
+#
+# Выберите квадратичную функцию и шаг для SGD и для Adam и сравните их траектории с обученным оптимизатором
+# (у которого нет шага, требующего настройки).
+
+# %%
+def compare_on_problem(problem=0, sgd_lr=0.01, adam_lr=0.3):
+    f_one = lo.quadratic_problems(W[problem:problem + 1], y[problem:problem + 1])
+    start = torch.zeros(1, cfg["dim"])
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax.plot(curves["lstm"][:, problem], label=labels["lstm"])
+    ax.plot(lo.hand_optimizer_curve("sgd", sgd_lr, f_one, start, cfg["horizon"])[:, 0], label=f"SGD, lr = {sgd_lr:.2g}")
+    ax.plot(lo.hand_optimizer_curve("adam", adam_lr, f_one, start, cfg["horizon"])[:, 0],
+            label=f"Adam, lr = {adam_lr:.2g}")
+    ax.set_yscale("log")
+    ax.set_ylim(1e-6, 1e3)
+    ax.set_xlabel(tr("optimisation step t", "шаг оптимизации t"))
+    ax.set_ylabel(tr("loss", "потери"))
+    ax.set_title(tr(f"quadratic no. {problem}", f"квадратичная функция № {problem}"))
+    ax.legend(fontsize=8)
+    plt.show()
+
+
+interact(compare_on_problem,
+         problem=IntSlider(value=0, min=0, max=299, description=tr("problem", "задача")),
+         sgd_lr=FloatLogSlider(value=0.01, base=10, min=-4, max=0, description="SGD lr"),
+         adam_lr=FloatLogSlider(value=0.3, base=10, min=-4, max=0, description="Adam lr"))
+
+# %% [markdown] lang="en"
+# ## 4. Learning to learn without gradient descent
+#
+# Chen et al. (2017) use the same idea for **black-box optimisation**, e.g. hyperparameter search, as an
+# alternative to Bayesian optimisation with Gaussian processes:
+#
+# * an RNN proposes the next query point from the previous point, its observed value and its hidden state:
+#   $x_t = \mathrm{RNN}_\phi(x_{t-1}, y_{t-1}, h_{t-1})$, $y_t = f(x_t)$;
+# * it is trained by gradient descent on many synthetic functions (samples from a Gaussian process, where
+#   derivatives are available), to minimise e.g. the sum of the observed values or of the observed improvement;
+# * at test time it needs **no gradient** of $f$: only function values, so it can tune hyperparameters of real
+#   models; it can be combined with acquisition functions such as expected improvement (EI), and it is much
+#   faster per query than a GP-based optimiser.
+# %% [markdown] lang="ru"
+# ## 4. Обучение обучению без градиентного спуска
+#
+# Чэнь и соавторы (2017) применяют ту же идею к **оптимизации чёрного ящика**, например к поиску
+# гиперпараметров, как альтернативу байесовской оптимизации на гауссовских процессах:
+#
+# * рекуррентная сеть предлагает следующую точку запроса по предыдущей точке, наблюдённому в ней значению и своему
+#   скрытому состоянию: $x_t = \mathrm{RNN}_\phi(x_{t-1}, y_{t-1}, h_{t-1})$, $y_t = f(x_t)$;
+# * она обучается градиентным спуском на множестве синтетических функций (реализаций гауссовского процесса, у
+#   которых производные доступны), минимизируя, например, сумму наблюдённых значений или наблюдённых улучшений;
+# * при применении ей **не нужен градиент** $f$, только значения функции, поэтому она годится для настройки
+#   гиперпараметров реальных моделей; её можно сочетать с функциями выбора, например с ожидаемым улучшением (EI),
+#   и каждый запрос она делает намного быстрее, чем оптимизатор на гауссовских процессах.
+
+# %% [markdown] lang="en"
+# ## Check yourself
+#
+# 1. Why is the learning-to-learn objective a *sum* over the trajectory rather than the final loss only? What would
+#    the LSTM learn with $w_t = 0$ for $t < T$?
+# 2. Which of Schmidhuber's four sub-models correspond to the LSTM optimizer, and which to the meta-objective?
+# 3. Why does weight sharing across coordinates make the optimizer applicable to problems of any dimension?
+# 4. What does the truncation of backpropagation every 20 steps cost? Which dependencies are lost?
+# 5. Why must the SGD and Adam step sizes be tuned on the *training* problems, not on the held-out ones?
+# 6. What does Chen et al.'s optimizer need at test time, and what does it not need?
+# %% [markdown] lang="ru"
+# ## Проверьте себя
+#
+# 1. Почему функционал обучения обучению — *сумма* по траектории, а не только потери в конце? Чему научилась бы
+#    LSTM при $w_t = 0$ для $t < T$?
+# 2. Каким из четырёх подмоделей Шмидхубера соответствует LSTM-оптимизатор, а каким — метафункционал?
+# 3. Почему общие для всех координат параметры позволяют применять оптимизатор к задачам любой размерности?
+# 4. Чем приходится платить за усечение обратного распространения каждые 20 шагов? Какие зависимости теряются?
+# 5. Почему шаги SGD и Adam нужно подбирать на *обучающих* задачах, а не на отложенных?
+# 6. Что нужно оптимизатору Чэня и соавторов при применении, а что не нужно?
+
+# %% [markdown] lang="en"
+# ## References
+#
+# * Schmidhuber J. A neural network that embeds its own meta-levels. IEEE International Conference on Neural
+#   Networks, 1993.
+# * Andrychowicz M., Denil M., Gómez S., Hoffman M. W., Pfau D., Schaul T., Shillingford B., de Freitas N.
+#   Learning to learn by gradient descent by gradient descent. NeurIPS 2016.
+# * Chen Y., Hoffman M. W., Colmenarejo S. G., Denil M., Lillicrap T. P., Botvinick M., de Freitas N. Learning to
+#   learn without gradient descent by gradient descent. ICML 2017.
+# * Hochreiter S., Schmidhuber J. Long short-term memory. Neural Computation, 1997.
+# * Kingma D. P., Ba J. Adam: a method for stochastic optimization. ICLR 2015.
+# %% [markdown] lang="ru"
+# ## Литература
+#
+# * Шмидхубер Ю. Нейронная сеть, содержащая собственные метауровни // Международная конференция IEEE по нейронным
+#   сетям, 1993.
+# * Андрихович М., Денил М., Гомес С., Хоффман М., Пфау Д., Шауль Т., Шиллингфорд Б., де Фрейтас Н. Обучение
+#   обучению градиентным спуском с помощью градиентного спуска // NeurIPS, 2016.
+# * Чэнь Ю., Хоффман М., Коломенарехо С., Денил М., Лилликрап Т., Ботвиник М., де Фрейтас Н. Обучение обучению
+#   без градиентного спуска с помощью градиентного спуска // ICML, 2017.
+# * Хохрайтер З., Шмидхубер Ю. Долгая краткосрочная память // Neural Computation, 1997.
+# * Кингма Д., Ба Дж. Adam: метод стохастической оптимизации // ICLR, 2015.
