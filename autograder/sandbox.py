@@ -30,8 +30,33 @@ EXECUTOR = Path(__file__).resolve().with_name("executor.py")
 SANDBOX_HOME = "/home/student"
 SLOT_UID_BASE = 61000
 SLOTS_PER_RUN = 64
-# Concurrent grading runs on one machine get disjoint uid ranges (RLIMIT_NPROC counts per uid, machine-wide).
-RUN_UID_BASE = SLOT_UID_BASE + (os.getpid() % 60) * SLOTS_PER_RUN
+RUN_RANGES = 60
+_run_lock = None
+
+
+def run_uid_base() -> int:
+    """First uid of this process's range. Concurrent grading runs on one machine hold disjoint ranges (an flock
+    per range, kept for the life of the process): RLIMIT_NPROC counts per uid machine-wide, and leftover
+    processes of a slot uid are killed after each execution, which must never hit another run's students."""
+    global _run_lock
+    if _run_lock is None:
+        import fcntl
+
+        folder = Path(tempfile.gettempdir()) / "metaopt-grading-uids"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        start = os.getpid() % RUN_RANGES
+        for k in [(start + i) % RUN_RANGES for i in range(RUN_RANGES)]:
+            fh = open(folder / f"range-{k}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                continue
+            _run_lock = (fh, k)
+            break
+        else:
+            raise RuntimeError("more than 60 grading runs at once on this machine")
+    return SLOT_UID_BASE + _run_lock[1] * SLOTS_PER_RUN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,7 +203,7 @@ def slot_uid(slot: int, sandboxed: bool) -> int | None:
         return None
     if not sandboxed and not _world_reachable(Path(sys.executable)):
         return None
-    return RUN_UID_BASE + slot % SLOTS_PER_RUN
+    return run_uid_base() + slot % SLOTS_PER_RUN
 
 
 def make_scratch(files_from: Path | None, uid: int | None) -> Path:
@@ -240,8 +265,8 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
             pass
         out, err = proc.communicate()
     finally:
-        if uid is not None and not sandboxed:
-            _kill_uid(uid)  # a background process that left the process group
+        if uid is not None:
+            _kill_uid(uid)  # a background process that left the process group, or a namespace still dying
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     reply = None

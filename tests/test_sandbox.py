@@ -35,7 +35,7 @@ def _outputs(ex: sandbox.Execution, index: int) -> str:
 
 
 def _slot_processes(slot: int) -> list[int]:
-    uid = sandbox.RUN_UID_BASE + slot
+    uid = sandbox.run_uid_base() + slot
     return [int(p) for p in os.listdir("/proc") if p.isdigit() and _uid(p) == uid]
 
 
@@ -84,7 +84,7 @@ def test_student_code_sees_nothing_of_the_course():
     assert ex.sandboxed and ex.reply is not None, ex.stderr
     line = next(ln for ln in _outputs(ex, 0).splitlines() if ln.startswith("PROBE "))
     r = json.loads(line[6:])
-    assert r["uid"] == sandbox.RUN_UID_BASE + 40 and r["uid"] != 0
+    assert r["uid"] == sandbox.run_uid_base() + 40 and r["uid"] != 0
     assert r["root_listing"] == sorted({".venv", "metaopt_lib"} & set(r["root_listing"])), r["root_listing"]
     for key in ("gradebook", "solutions", "nbgrader_config", "network", "write_usr", "write_venv",
                 "parent_fd", "parent_mem"):
