@@ -1,0 +1,443 @@
+# %% [markdown] lang="en"
+# # Lecture 3. Gradient-based hyperparameter optimization
+#
+# **After this lecture you can**
+# * write hyperparameter optimisation as a bilevel problem and name its hypergradient;
+# * compute the hypergradient by differentiating through unrolled training (reverse and forward mode) and by the
+#   implicit function theorem (Neumann series, conjugate gradient), and say what each costs;
+# * write the Neumann approximation of an inverse Hessian correctly and choose its step;
+# * optimise thousands of hyperparameters: one weight decay per feature, a distilled training set;
+# * name the assumptions under which implicit differentiation is valid.
+
+# %% [markdown] lang="ru"
+# # Лекция 3. Градиентная оптимизация гиперпараметров
+#
+# **После этой лекции вы сможете**
+# * записывать оптимизацию гиперпараметров как двухуровневую задачу и называть её гиперградиент;
+# * вычислять гиперградиент дифференцированием через развёрнутое обучение (обратный и прямой режимы) и через
+#   теорему о неявной функции (ряд Неймана, сопряжённые градиенты) и оценивать стоимость каждого способа;
+# * правильно записывать приближение обратного гессиана рядом Неймана и выбирать его шаг;
+# * оптимизировать тысячи гиперпараметров: свой коэффициент регуляризации для каждого признака, дистиллированную
+#   обучающую выборку;
+# * называть предположения, при которых неявное дифференцирование корректно.
+
+# %%
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from metaopt_lib import hypergrad as hg
+from metaopt_lib.data import load_digits
+from metaopt_lib.i18n import translator
+from metaopt_lib.seeding import set_seed
+from metaopt_lib.widgets import interact
+
+tr = translator(LANG)
+gen = set_seed(0)
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)  # small tensors: extra threads only add overhead
+
+# %% [markdown] lang="en"
+# ## 1. The bilevel problem
+#
+# Franceschi et al. (2018) put hyperparameter optimisation and meta-learning into one frame:
+#
+# $$\boldsymbol{\lambda}^* = \arg\min_{\boldsymbol{\lambda}} \; L_V\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}),
+# \boldsymbol{\lambda}\big), \qquad \boldsymbol{\theta}^*(\boldsymbol{\lambda}) = \arg\min_{\boldsymbol{\theta}}
+# \; L_T(\boldsymbol{\theta}, \boldsymbol{\lambda}),$$
+#
+# with $L_T$ the training loss (the inner problem) and $L_V$ the validation loss (the outer problem). Its gradient
+# with respect to the outer variables is the **hypergradient**
+#
+# $$\frac{d L_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}} +
+# \Big(\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}}\Big)^{\!\top}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+#
+# Everything hard is in $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$. Franceschi et al. replace the exact
+# $\arg\min$ by $T$ steps of an optimiser, $\boldsymbol{\theta}_T(\boldsymbol{\lambda})$, and show that solutions of
+# this approximate problem converge to those of the exact one as $T \to \infty$. In meta-learning the outer
+# variables are the **hyper-representation**: layers shared by all tasks, while each episode fits only its own
+# last layer in the inner problem.
+
+# %% [markdown] lang="ru"
+# ## 1. Двухуровневая задача
+#
+# Франчески и соавторы (2018) описали оптимизацию гиперпараметров и метаобучение в одной постановке:
+#
+# $$\boldsymbol{\lambda}^* = \arg\min_{\boldsymbol{\lambda}} \; L_V\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}),
+# \boldsymbol{\lambda}\big), \qquad \boldsymbol{\theta}^*(\boldsymbol{\lambda}) = \arg\min_{\boldsymbol{\theta}}
+# \; L_T(\boldsymbol{\theta}, \boldsymbol{\lambda}),$$
+#
+# где $L_T$ — функция потерь на обучении (внутренняя задача), $L_V$ — на валидации (внешняя задача). Её градиент
+# по внешним переменным называется **гиперградиентом**:
+#
+# $$\frac{d L_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}} +
+# \Big(\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}}\Big)^{\!\top}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+#
+# Вся трудность — в $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$. Франчески и соавторы заменяют точный
+# $\arg\min$ на $T$ шагов оптимизатора, $\boldsymbol{\theta}_T(\boldsymbol{\lambda})$, и доказывают, что решения
+# такой приближённой задачи сходятся к решениям точной при $T \to \infty$. В метаобучении внешние переменные —
+# это **гиперпредставление**: слои, общие для всех задач, а в каждом эпизоде внутренняя задача подбирает только
+# свой последний слой.
+
+# %% [markdown] lang="en"
+# ## 2. Four ways to a hypergradient
+#
+# **(a) Reverse mode through unrolled training.** Write training as a differentiable map
+# $\boldsymbol{\theta}_{t+1} = \Phi(\boldsymbol{\theta}_t, \boldsymbol{\lambda})$ (here gradient descent with
+# momentum) and backpropagate through all $T$ steps. Cost about that of training; memory $O(T\,|\boldsymbol{\theta}|)$.
+# Maclaurin, Duvenaud & Adams (2015) avoid storing the trajectory: SGD with momentum
+# $\mathbf{v}_{t+1} = \gamma\mathbf{v}_t - \nabla L_T(\boldsymbol{\theta}_t)$,
+# $\boldsymbol{\theta}_{t+1} = \boldsymbol{\theta}_t + \eta\mathbf{v}_{t+1}$ can be run **backwards**,
+# $\boldsymbol{\theta}_t = \boldsymbol{\theta}_{t+1} - \eta\mathbf{v}_{t+1}$,
+# $\mathbf{v}_t = (\mathbf{v}_{t+1} + \nabla L_T(\boldsymbol{\theta}_t))/\gamma$; in floating point the division
+# by $\gamma < 1$ amplifies rounding, so they store exactly the bits that multiplication by $\gamma$ destroys
+# ($\log_2(1/\gamma)$ bits per number per step) and reverse training exactly. That gives gradients with respect to
+# learning-rate and momentum schedules, initialisation scales and regularisers.
+#
+# **(b) Forward mode.** Carry $\mathbf{Z}_t = d\boldsymbol{\theta}_t/d\boldsymbol{\lambda}$ along:
+# $\mathbf{Z}_{t+1} = \frac{\partial\Phi}{\partial\boldsymbol{\theta}}\mathbf{Z}_t + \frac{\partial\Phi}{\partial
+# \boldsymbol{\lambda}}$ (Franceschi et al. 2017). Memory independent of $T$, cost proportional to the number of
+# hyperparameters: good for few hyperparameters and long or online training.
+#
+# **(c, d) Implicit function theorem (IFT).** At a strict minimum $\nabla_{\boldsymbol{\theta}}
+# L_T(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = 0$; differentiating this identity,
+#
+# $$\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}} = -\mathbf{H}^{-1}\frac{\partial^2 L_T}{\partial
+# \boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}, \qquad \mathbf{H} = \frac{\partial^2 L_T}{\partial
+# \boldsymbol{\theta}^2}, \qquad \frac{dL_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}}
+# - \Big(\frac{\partial^2 L_T}{\partial\boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}\Big)^{\!\top}
+# \mathbf{H}^{-1}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+#
+# Only the optimum matters, not the path. $\mathbf{H}^{-1}\mathbf{g}$ is found with Hessian-vector products:
+# by a truncated Neumann series (Lorraine, Vicol & Duvenaud 2020) or by conjugate gradient (iMAML, Rajeswaran et
+# al. 2019). Memory is flat in the number of training steps.
+#
+# **(e) Exact.** For ridge regression with one weight decay per feature,
+# $L_T = \frac{1}{2n}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2 + \frac12\sum_j\lambda_j w_j^2$, everything is in
+# closed form: $\mathbf{w}^* = \mathbf{H}^{-1}\mathbf{X}^\top\mathbf{y}/n$ and
+# $dL_V/d\boldsymbol{\lambda} = -\mathbf{w}^* \odot \mathbf{H}^{-1}\nabla_{\mathbf{w}}L_V(\mathbf{w}^*)$.
+
+# %% [markdown] lang="ru"
+# ## 2. Четыре способа получить гиперградиент
+#
+# **(a) Обратный режим через развёрнутое обучение.** Запишем обучение как дифференцируемое отображение
+# $\boldsymbol{\theta}_{t+1} = \Phi(\boldsymbol{\theta}_t, \boldsymbol{\lambda})$ (здесь градиентный спуск с
+# моментом) и применим обратное распространение через все $T$ шагов. Стоимость порядка стоимости обучения, память
+# $O(T\,|\boldsymbol{\theta}|)$. Маклорин, Дювено и Адамс (2015) обходятся без хранения траектории: SGD с моментом
+# $\mathbf{v}_{t+1} = \gamma\mathbf{v}_t - \nabla L_T(\boldsymbol{\theta}_t)$,
+# $\boldsymbol{\theta}_{t+1} = \boldsymbol{\theta}_t + \eta\mathbf{v}_{t+1}$ можно выполнить **в обратную
+# сторону**: $\boldsymbol{\theta}_t = \boldsymbol{\theta}_{t+1} - \eta\mathbf{v}_{t+1}$,
+# $\mathbf{v}_t = (\mathbf{v}_{t+1} + \nabla L_T(\boldsymbol{\theta}_t))/\gamma$. В арифметике с плавающей точкой
+# деление на $\gamma < 1$ усиливает ошибки округления, поэтому они сохраняют ровно те биты, которые теряются при
+# умножении на $\gamma$ ($\log_2(1/\gamma)$ бит на число за шаг), и обращают обучение точно. Так получаются
+# градиенты по расписаниям шага и момента, по масштабам инициализации и по регуляризаторам.
+#
+# **(b) Прямой режим.** Переносим вперёд $\mathbf{Z}_t = d\boldsymbol{\theta}_t/d\boldsymbol{\lambda}$:
+# $\mathbf{Z}_{t+1} = \frac{\partial\Phi}{\partial\boldsymbol{\theta}}\mathbf{Z}_t + \frac{\partial\Phi}{\partial
+# \boldsymbol{\lambda}}$ (Franceschi et al. 2017). Память не зависит от $T$, стоимость пропорциональна числу
+# гиперпараметров: подходит для немногих гиперпараметров и длинного или онлайн-обучения.
+#
+# **(c, d) Теорема о неявной функции.** В точке строгого минимума $\nabla_{\boldsymbol{\theta}}
+# L_T(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = 0$; дифференцируя это тождество,
+#
+# $$\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}} = -\mathbf{H}^{-1}\frac{\partial^2 L_T}{\partial
+# \boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}, \qquad \mathbf{H} = \frac{\partial^2 L_T}{\partial
+# \boldsymbol{\theta}^2}, \qquad \frac{dL_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}}
+# - \Big(\frac{\partial^2 L_T}{\partial\boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}\Big)^{\!\top}
+# \mathbf{H}^{-1}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+#
+# Важен только оптимум, а не путь к нему. Вектор $\mathbf{H}^{-1}\mathbf{g}$ находят через умножения гессиана на
+# вектор: усечённым рядом Неймана (Lorraine, Vicol & Duvenaud 2020) или методом сопряжённых градиентов (iMAML,
+# Rajeswaran et al. 2019). Память не растёт с числом шагов обучения.
+#
+# **(e) Точный ответ.** Для гребневой регрессии со своим коэффициентом регуляризации у каждого признака,
+# $L_T = \frac{1}{2n}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2 + \frac12\sum_j\lambda_j w_j^2$, всё выписывается
+# явно: $\mathbf{w}^* = \mathbf{H}^{-1}\mathbf{X}^\top\mathbf{y}/n$ и
+# $dL_V/d\boldsymbol{\lambda} = -\mathbf{w}^* \odot \mathbf{H}^{-1}\nabla_{\mathbf{w}}L_V(\mathbf{w}^*)$.
+
+# %%
+d = 20
+Z = torch.randn(260, d, generator=gen)
+Z = Z + 1.5 * Z[:, :1]  # correlated features: an ill-conditioned Hessian
+w_true = torch.randn(d, generator=gen)
+yy = Z @ w_true + 0.5 * torch.randn(260, generator=gen)
+X_tr, y_tr, X_val, y_val = Z[:100], yy[:100], Z[100:], yy[100:]
+lam = torch.logspace(-2, 0, d)
+inner, outer = hg.ridge_inner_loss(X_tr, y_tr), hg.ridge_outer_loss(X_val, y_val)
+w_star, exact = hg.ridge_hypergrad_exact(X_tr, y_tr, X_val, y_val, lam)
+H = X_tr.T @ X_tr / len(y_tr) + torch.diag(lam)
+eig = torch.linalg.eigvalsh(H)
+lr = 1.0 / float(eig.max())
+
+
+def rel_err(g):
+    return float((g - exact).norm() / exact.norm())
+
+
+rows = []
+for T in (10, 100, 1000):
+    rows.append((tr(f"unrolled reverse, T = {T}", f"развёрнутое, обратный режим, T = {T}"),
+                 rel_err(hg.unrolled_hypergrad_reverse(inner, outer, torch.zeros(d), lam, T, lr))))
+rows.append((tr("unrolled forward, T = 100", "развёрнутое, прямой режим, T = 100"),
+             rel_err(hg.unrolled_hypergrad_forward(inner, outer, torch.zeros(d), lam, 100, lr))))
+for K in (10, 100, 1000):
+    rows.append((tr(f"IFT + Neumann, K = {K}", f"неявная функция + Нейман, K = {K}"),
+                 rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "neumann", K=K, alpha=lr))))
+stats = {}
+rows.append((tr("IFT + conjugate gradient", "неявная функция + сопряжённые градиенты"),
+             rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "cg", rtol=1e-10, stats=stats))))
+print(tr(f"condition number of H: {float(eig.max() / eig.min()):.0f}; CG used {stats['hvps']} Hessian-vector products",
+         f"число обусловленности H: {float(eig.max() / eig.min()):.0f}; CG сделал {stats['hvps']} умножений гессиана на вектор"))
+for name, err in rows:
+    print(f"{name:45s} {tr('relative error', 'относительная ошибка')} {err:.2e}")
+
+# %% [markdown] lang="en"
+# Unrolled differentiation answers a different question — the hypergradient of $T$ steps from $\mathbf{w}_0 = 0$
+# — and approaches the exact one only as training converges. The IFT answers the right question at the optimum,
+# with an error set by the linear solver alone.
+#
+# ## 3. The Neumann series, written correctly
+#
+# For a matrix $\mathbf{U}$ with spectral radius of $\mathbf{I} - \mathbf{U}$ below one,
+# $\mathbf{U}^{-1} = \sum_{i=0}^{\infty}(\mathbf{I} - \mathbf{U})^i$. Take $\mathbf{U} = \alpha\mathbf{H}$ with a step
+# $0 < \alpha < 2/\lambda_{\max}(\mathbf{H})$:
+#
+# $$\mathbf{H}^{-1} = \alpha\sum_{i=0}^{\infty}(\mathbf{I} - \alpha\mathbf{H})^i \;\approx\;
+# \alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i .$$
+#
+# The sum **starts at $i = 0$** and the step **$\alpha$ multiplies it** (seed 001 writes the sum from $i = 1$
+# without $\alpha$; that is $\mathbf{H}^{-1} - \mathbf{I}$ for $\alpha = 1$, not $\mathbf{H}^{-1}$). `metaopt_lib`
+# returns $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i\mathbf{v}$ at the price of $K$ Hessian-vector
+# products. The error is $(\mathbf{I} - \alpha\mathbf{H})^{K+1}\mathbf{H}^{-1}\mathbf{v}$: it falls like
+# $(1 - \alpha\lambda_{\min})^{K+1}$, slowly for an ill-conditioned $\mathbf{H}$, and grows without bound when
+# $\alpha\lambda_{\max} > 2$. Conjugate gradient needs at most $d$ products and converges like
+# $\big((\sqrt\kappa - 1)/(\sqrt\kappa + 1)\big)^k$.
+
+# %% [markdown] lang="ru"
+# Развёрнутое дифференцирование отвечает на другой вопрос — гиперградиент $T$ шагов из $\mathbf{w}_0 = 0$ — и
+# приближается к точному, только когда обучение сошлось. Теорема о неявной функции отвечает на правильный
+# вопрос в оптимуме, и её ошибка определяется только линейным решателем.
+#
+# ## 3. Ряд Неймана в правильной записи
+#
+# Для матрицы $\mathbf{U}$, у которой спектральный радиус $\mathbf{I} - \mathbf{U}$ меньше единицы,
+# $\mathbf{U}^{-1} = \sum_{i=0}^{\infty}(\mathbf{I} - \mathbf{U})^i$. Возьмём $\mathbf{U} = \alpha\mathbf{H}$ с шагом
+# $0 < \alpha < 2/\lambda_{\max}(\mathbf{H})$:
+#
+# $$\mathbf{H}^{-1} = \alpha\sum_{i=0}^{\infty}(\mathbf{I} - \alpha\mathbf{H})^i \;\approx\;
+# \alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i .$$
+#
+# Сумма **начинается с $i = 0$**, и **шаг $\alpha$ стоит множителем** (в исходном тексте 001 сумма записана с
+# $i = 1$ и без $\alpha$; при $\alpha = 1$ это $\mathbf{H}^{-1} - \mathbf{I}$, а не $\mathbf{H}^{-1}$).
+# `metaopt_lib` возвращает $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i\mathbf{v}$ ценой $K$ умножений
+# гессиана на вектор. Ошибка равна $(\mathbf{I} - \alpha\mathbf{H})^{K+1}\mathbf{H}^{-1}\mathbf{v}$: она убывает
+# как $(1 - \alpha\lambda_{\min})^{K+1}$, медленно для плохо обусловленной $\mathbf{H}$, и неограниченно растёт при
+# $\alpha\lambda_{\max} > 2$. Методу сопряжённых градиентов нужно не больше $d$ умножений, и он сходится как
+# $\big((\sqrt\kappa - 1)/(\sqrt\kappa + 1)\big)^k$.
+
+# %%
+def neumann_error(K, alpha_scale):
+    """Relative error of the IFT hypergradient against the exact one, for Neumann terms 0..K, α = scale/λmax."""
+    Ks = np.unique(np.linspace(0, K, 12).astype(int))
+    errs = [rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "neumann", K=int(k), alpha=alpha_scale * lr))
+            for k in Ks]
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    ax.semilogy(Ks, errs, "o-", label=tr("Neumann", "ряд Неймана"))
+    ax.axhline(rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "cg", rtol=1e-10)), color="k", ls="--",
+               label=tr("conjugate gradient", "сопряжённые градиенты"))
+    ax.set_xlabel(tr("K (Hessian-vector products)", "K (умножений гессиана на вектор)"))
+    ax.set_ylabel(tr("relative error of the hypergradient", "относительная ошибка гиперградиента"))
+    ax.set_title(f"α·λmax = {alpha_scale:.2f}")
+    ax.legend()
+    plt.show()
+
+
+interact(neumann_error,
+         K=w.IntSlider(value=200, min=5, max=400, step=5, description="K"),
+         alpha_scale=w.FloatSlider(value=1.0, min=0.2, max=2.1, step=0.1, description="α·λmax"))
+
+# %% [markdown] lang="en"
+# ## 4. Thousands of hyperparameters
+#
+# Hypergradients cost about as much as one training run, however many hyperparameters there are. Two examples.
+#
+# **One weight decay per feature.** 50 features, 10 of them relevant, 60 training points. We descend on
+# $\log\lambda_j$ with Adam, hypergradients by IFT with conjugate gradient, starting from the best single weight
+# decay found on a grid, and report the loss on fresh test data.
+
+# %% [markdown] lang="ru"
+# ## 4. Тысячи гиперпараметров
+#
+# Гиперградиент стоит примерно как одно обучение, сколько бы ни было гиперпараметров. Два примера.
+#
+# **Свой коэффициент регуляризации для каждого признака.** 50 признаков, из них 10 информативных, 60 обучающих
+# объектов. Спускаемся по $\log\lambda_j$ методом Adam, гиперградиенты — через теорему о неявной функции с
+# сопряжёнными градиентами, начиная с лучшего общего коэффициента на сетке; качество смотрим на новых тестовых данных.
+
+# %%
+dd = 50
+w_sparse = torch.zeros(dd)
+w_sparse[:10] = 2 * torch.randn(10, generator=gen)
+
+
+def sample(k):
+    Xk = torch.randn(k, dd, generator=gen)
+    return Xk, Xk @ w_sparse + 0.5 * torch.randn(k, generator=gen)
+
+
+(Xa, ya), (Xb, yb), (Xc, yc) = sample(60), sample(200), sample(1000)
+inner_a, val_b, test_c = hg.ridge_inner_loss(Xa, ya), hg.ridge_outer_loss(Xb, yb), hg.ridge_outer_loss(Xc, yc)
+grid = np.logspace(-3, 1, 30)
+grid_val = [float(val_b(hg.ridge_solution(Xa, ya, float(g)), None)) for g in grid]
+best = float(grid[int(np.argmin(grid_val))])
+log_lam = torch.full((dd,), np.log(best), requires_grad=True)
+opt = torch.optim.Adam([log_lam], lr=0.15)
+history = []
+for _ in range(60):
+    lam_j = log_lam.detach().exp()
+    w_j = hg.ridge_solution(Xa, ya, lam_j)
+    history.append(float(val_b(w_j, None)))
+    log_lam.grad = hg.ift_hypergrad(inner_a, val_b, w_j, lam_j, "cg", rtol=1e-8) * lam_j  # chain rule to log λ
+    opt.step()
+lam_j = log_lam.detach().exp()
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+axes[0].plot(history, label=tr("per-feature λ (validation)", "свой λ у признака (валидация)"))
+axes[0].axhline(min(grid_val), color="k", ls="--", label=tr("best single λ (validation)", "лучший общий λ (валидация)"))
+axes[0].set_xlabel(tr("hypergradient steps", "шаги по гиперградиенту"))
+axes[0].set_ylabel(tr("validation loss", "потери на валидации"))
+axes[0].legend()
+axes[1].bar(range(dd), lam_j.numpy(), color=["C1"] * 10 + ["C0"] * (dd - 10))
+axes[1].set_yscale("log")
+axes[1].set_xlabel(tr("feature (first 10 are relevant)", "признак (первые 10 информативны)"))
+axes[1].set_ylabel(tr("learned weight decay λ_j", "найденный коэффициент λ_j"))
+plt.tight_layout()
+plt.show()
+print(tr(f"test loss: best single λ {float(test_c(hg.ridge_solution(Xa, ya, best), None)):.3f}, "
+         f"per-feature λ {float(test_c(hg.ridge_solution(Xa, ya, lam_j), None)):.3f}",
+         f"потери на тесте: лучший общий λ {float(test_c(hg.ridge_solution(Xa, ya, best), None)):.3f}, "
+         f"свой λ у признака {float(test_c(hg.ridge_solution(Xa, ya, lam_j), None)):.3f}"))
+
+# %% [markdown] lang="en"
+# **Dataset distillation.** The hyperparameters are the training set itself: one synthetic 8×8 image per digit,
+# 640 numbers. The inner problem trains a softmax regression on these ten images only (20 gradient steps from
+# zero); the outer loss is the cross-entropy on real training digits. Hypergradients come from reverse mode
+# through the 20 steps (Wang et al. 2018; Lorraine et al. 2020 do the same with the IFT). We compare with a
+# model trained the same way on ten random real images, one per class, which is also the starting point.
+
+# %% [markdown] lang="ru"
+# **Дистилляция выборки.** Гиперпараметры — сама обучающая выборка: по одному синтетическому изображению 8×8 на
+# цифру, 640 чисел. Во внутренней задаче мультиномиальная логистическая регрессия обучается только на этих десяти
+# изображениях (20 шагов градиентного спуска из нуля); внешние потери — перекрёстная энтропия на настоящих
+# обучающих цифрах. Гиперградиенты считаются в обратном режиме через эти 20 шагов (Wang et al. 2018; Lorraine et
+# al. 2020 делают то же через теорему о неявной функции). Сравниваем с моделью, обученной так же на десяти
+# случайных настоящих изображениях, по одному на класс, — они же служат начальным приближением.
+
+# %%
+digits = load_digits()
+Xd_tr, yd_tr, Xd_val, yd_val = (t.double() if t.is_floating_point() else t for t in digits.split_validation(0.2))
+random_real = hg.random_images_per_class(Xd_tr, yd_tr, 10, gen)
+distilled = hg.distill_dataset(Xd_tr, yd_tr, 10, outer_steps=60, init=random_real, generator=gen)
+
+
+def val_accuracy(images):
+    W = hg.train_softmax_regression(images, torch.arange(10), 10, steps=20, lr=1.0)
+    return float(((Xd_val @ W[:-1] + W[-1]).argmax(1) == yd_val).double().mean())
+
+
+acc_real, acc_distilled = val_accuracy(random_real), val_accuracy(distilled)
+print(tr(f"validation accuracy: random real images {acc_real:.3f}, distilled images {acc_distilled:.3f}",
+         f"точность на валидации: случайные настоящие изображения {acc_real:.3f}, дистиллированные {acc_distilled:.3f}"))
+fig, axes = plt.subplots(2, 10, figsize=(10, 2.6))
+for c in range(10):
+    axes[0, c].imshow(random_real[c].reshape(digits.image_shape), cmap="gray_r")
+    axes[1, c].imshow(distilled[c].reshape(digits.image_shape), cmap="gray_r")
+    axes[0, c].set_title(str(c))
+    for ax in axes[:, c]:
+        ax.set_xticks([]), ax.set_yticks([])
+axes[0, 0].set_ylabel(tr("random", "случайные"))
+axes[1, 0].set_ylabel(tr("distilled", "дистилл."))
+fig.suptitle(tr(f"validation accuracy: 10 random real images {acc_real:.2f}, 10 distilled images {acc_distilled:.2f}",
+                f"точность на валидации: 10 случайных изображений {acc_real:.2f}, 10 дистиллированных {acc_distilled:.2f}"))
+plt.tight_layout()
+plt.show()
+
+# %% [markdown] lang="en"
+# ## 5. Limitations
+#
+# * **A unique optimum.** The IFT needs $\boldsymbol{\theta}^*(\boldsymbol{\lambda})$ to be a strict local
+#   minimum with an invertible Hessian, reached exactly. SGD on a neural network gives different optima for
+#   different seeds, and in practice stops before any of them; the IFT then differentiates a fiction.
+# * **Only hyperparameters of the loss.** The IFT sees the inner problem only through $\nabla_{\boldsymbol{\theta}}
+#   L_T = 0$. Learning rates, batch sizes, momentum or the initialisation change the path, not the optimum, so
+#   their IFT hypergradient is zero or undefined; for them, differentiate through the unrolled training (as
+#   Maclaurin et al. do for learning-rate schedules), accepting the memory cost or reversing the dynamics.
+# * **Short horizons.** Unrolling only a few steps is cheap but biased towards greedy hyperparameters.
+
+# %% [markdown] lang="ru"
+# ## 5. Ограничения
+#
+# * **Единственный оптимум.** Теореме о неявной функции нужно, чтобы $\boldsymbol{\theta}^*(\boldsymbol{\lambda})$
+#   был строгим локальным минимумом с обратимым гессианом и был достигнут точно. SGD для нейросети приходит в
+#   разные оптимумы при разных начальных значениях генератора и на практике останавливается раньше; тогда
+#   теорема дифференцирует то, чего нет.
+# * **Только гиперпараметры функции потерь.** Неявная функция видит внутреннюю задачу лишь через условие
+#   $\nabla_{\boldsymbol{\theta}} L_T = 0$. Шаг обучения, размер пакета, момент или инициализация меняют путь, а не
+#   оптимум, поэтому их гиперградиент по теореме равен нулю или не определён; для них нужно дифференцировать
+#   развёрнутое обучение (как Маклорин и соавторы для расписаний шага), платя памятью или обращая динамику.
+# * **Короткий горизонт.** Развёртка на несколько шагов дешева, но смещает выбор к «жадным» гиперпараметрам.
+
+# %% [markdown] lang="en"
+# ## Check yourself
+#
+# 1. Derive $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ from $\nabla_{\boldsymbol{\theta}}L_T = 0$. Where is
+#    positive definiteness of $\mathbf{H}$ used?
+# 2. Why does $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i$ converge only for $\alpha < 2/\lambda_{\max}$?
+#    What does the sum from $i = 1$ without $\alpha$ approximate?
+# 3. Reverse or forward mode for 3 hyperparameters and $10^5$ training steps? For $10^4$ hyperparameters and 50 steps?
+# 4. Why can the IFT not give the hypergradient with respect to the learning rate? Which method can?
+# 5. In dataset distillation, what would the IFT need that unrolled differentiation does not?
+
+# %% [markdown] lang="ru"
+# ## Проверьте себя
+#
+# 1. Выведите $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ из условия $\nabla_{\boldsymbol{\theta}}L_T = 0$. Где
+#    используется положительная определённость $\mathbf{H}$?
+# 2. Почему $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i$ сходится только при $\alpha < 2/\lambda_{\max}$?
+#    Что приближает сумма с $i = 1$ без множителя $\alpha$?
+# 3. Обратный или прямой режим для трёх гиперпараметров и $10^5$ шагов обучения? Для $10^4$ гиперпараметров и 50
+#    шагов?
+# 4. Почему теорема о неявной функции не даёт гиперградиент по шагу обучения? Какой метод его даёт?
+# 5. Что понадобилось бы теореме о неявной функции в дистилляции выборки, без чего обходится развёрнутое
+#    дифференцирование?
+
+# %% [markdown] lang="en"
+# ## References
+#
+# * L. Franceschi, P. Frasconi, S. Salzo, R. Grazzi, M. Pontil. Bilevel programming for hyperparameter
+#   optimization and meta-learning. ICML 2018.
+# * L. Franceschi, M. Donini, P. Frasconi, M. Pontil. Forward and reverse gradient-based hyperparameter
+#   optimization. ICML 2017.
+# * D. Maclaurin, D. Duvenaud, R. P. Adams. Gradient-based hyperparameter optimization through reversible
+#   learning. ICML 2015.
+# * J. Lorraine, P. Vicol, D. Duvenaud. Optimizing millions of hyperparameters by implicit differentiation.
+#   AISTATS 2020.
+# * A. Rajeswaran, C. Finn, S. Kakade, S. Levine. Meta-learning with implicit gradients (iMAML). NeurIPS 2019.
+# * F. Pedregosa. Hyperparameter optimization with approximate gradient. ICML 2016.
+# * T. Wang, J.-Y. Zhu, A. Torralba, A. A. Efros. Dataset distillation. arXiv:1811.10959, 2018.
+# * Seed 001: a blog post on learning thousands of hyperparameters with the IFT (its Neumann sum is corrected above).
+
+# %% [markdown] lang="ru"
+# ## Литература
+#
+# * Franceschi L. и др. Двухуровневое программирование для оптимизации гиперпараметров и метаобучения. ICML, 2018.
+# * Franceschi L. и др. Прямой и обратный режимы градиентной оптимизации гиперпараметров. ICML, 2017.
+# * Maclaurin D., Duvenaud D., Adams R. P. Оптимизация гиперпараметров по градиенту через обратимое обучение.
+#   ICML, 2015.
+# * Lorraine J., Vicol P., Duvenaud D. Оптимизация миллионов гиперпараметров неявным дифференцированием.
+#   AISTATS, 2020.
+# * Rajeswaran A. и др. Метаобучение с неявными градиентами (iMAML). NeurIPS, 2019.
+# * Pedregosa F. Оптимизация гиперпараметров с приближённым градиентом. ICML, 2016.
+# * Wang T. и др. Дистилляция выборки. arXiv:1811.10959, 2018.
+# * Исходный текст 001: запись в блоге об обучении тысяч гиперпараметров через теорему о неявной функции (её сумма
+#   Неймана исправлена выше).
