@@ -43,8 +43,9 @@ class TaskBatch(NamedTuple):
         return TaskBatch(*(t[i:i + 1] for t in self))
 
 
-def _generator(generator: torch.Generator | None) -> torch.Generator:
-    return generator if generator is not None else torch.Generator().manual_seed(torch.initial_seed() % 2**63)
+def _generator(generator: torch.Generator | None) -> torch.Generator | None:
+    """``None`` means torch's global generator (seeded by ``metaopt_lib.seeding.set_seed``)."""
+    return generator
 
 
 def _positive_int(name: str, value: int) -> int:

@@ -73,17 +73,22 @@ def test_digits_script_reproduces_its_first_steps():
 
 
 def test_digits_checkpoint_meta_learners_beat_pretraining():
-    """5-way 1-shot on held-out classes after one inner step: MAML and ANIL above both pre-training baselines."""
+    """5-way 1-shot on held-out classes. After one inner step (the meta-learners' training protocol) MAML and ANIL
+    are above every pre-training baseline; after 10 steps MAML is still above the classifier baseline whose
+    fine-tuning step was tuned on the training classes (ANIL is not: the report says so)."""
     dig = script("train_maml_digits")
     ckpt = meta.load_checkpoint("maml_digits")
     acc = {}
     for name, run in ckpt["runs"].items():
-        curve = dig.evaluate(run["state_dict"], adapt=dig.HEAD if name == "anil" else None)
-        acc[name] = meta.mean_ci95(curve[1])
-        assert acc[name][0] == pytest.approx(run["heldout_acc_mean"][1], abs=1e-3)
+        curve = dig.evaluate(run["state_dict"], adapt=dig.HEAD if name == "anil" else None, lr=run["fine_tune_lr"])
+        acc[name] = [meta.mean_ci95(curve[1]), meta.mean_ci95(curve[10])]
+        assert acc[name][0][0] == pytest.approx(run["heldout_acc_mean"][1], abs=1e-3)
     for learner in ("maml", "anil"):
-        for baseline in ("pretrain", "classifier"):
-            assert acc[learner][0] - acc[learner][1] > acc[baseline][0] + acc[baseline][1], acc
+        for baseline in ("pretrain", "classifier", "classifier_tuned"):
+            (m, c), (b, cb) = acc[learner][0], acc[baseline][0]
+            assert m - c > b + cb, (learner, baseline, acc)
+    (m, c), (b, cb) = acc["maml"][1], acc["classifier_tuned"][1]
+    assert m - c > b + cb, acc
 
 
 # --- the LSTM optimizer --------------------------------------------------------------------------------------
