@@ -113,3 +113,13 @@ def test_episode_errors_are_clear():
         tasks.sample_episodes(images, 5, 0, 1, 1)
     with pytest.raises(ValueError, match="split"):
         tasks.digit_classes("validation")
+
+
+def test_without_a_generator_sampling_follows_torchs_global_seed():
+    torch.manual_seed(5)
+    a = tasks.sample_sinusoid_tasks(4, 5)
+    b = tasks.sample_sinusoid_tasks(4, 5)
+    torch.manual_seed(5)
+    c = tasks.sample_sinusoid_tasks(4, 5)
+    assert not torch.equal(a.xs, b.xs)  # successive meta-batches differ
+    assert torch.equal(a.xs, c.xs) and torch.equal(a.yq, c.yq)  # and the seed reproduces them
