@@ -209,11 +209,12 @@ def _check_eta(eta: int) -> None:
         raise ValueError(both(f"eta must be an integer >= 2, got {eta}", f"eta должно быть целым >= 2, получено {eta}"))
 
 
-def _halving(objective: Callable[[dict, float], float], configs: Sequence[dict], rungs: list[tuple[int, float]],
-             eta: int) -> list[Trial]:
+def _halving(objective: Callable[[dict, float], float], configs: Sequence[dict], rungs: list[tuple[int, float]]
+             ) -> list[Trial]:
+    """Run the rungs ``(n_i, r_i)``: train the best ``n_i`` survivors of the previous rung with budget ``r_i``."""
     trials: list[Trial] = []
     alive = list(configs)
-    for i, (n_i, r_i) in enumerate(rungs):
+    for n_i, r_i in rungs:
         alive = alive[:n_i]
         losses = [_evaluate(objective, config, r_i) for config in alive]
         trials.extend(Trial(config, loss, r_i) for config, loss in zip(alive, losses))
@@ -241,7 +242,7 @@ def successive_halving(objective: Callable[[dict, float], float], space: dict, n
     rungs = [(max(n_configs // eta ** i, 1), max_budget * float(eta) ** (i - s)) for i in range(s + 1)]
     rng = np.random.default_rng(seed)
     configs = [sample_config(space, rng) for _ in range(n_configs)]
-    return _halving(objective, configs, rungs, eta)
+    return _halving(objective, configs, rungs)
 
 
 def hyperband_brackets(max_budget: float, eta: int = 3, min_budget: float = 1.0) -> list[list[tuple[int, float]]]:
@@ -275,7 +276,7 @@ def hyperband(objective: Callable[[dict, float], float], space: dict, max_budget
     trials: list[Trial] = []
     for rungs in hyperband_brackets(max_budget, eta, min_budget):
         configs = [sample_config(space, rng) for _ in range(rungs[0][0])]
-        trials.extend(_halving(objective, configs, rungs, eta))
+        trials.extend(_halving(objective, configs, rungs))
     return trials
 
 
