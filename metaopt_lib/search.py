@@ -6,6 +6,7 @@ they were run, so that :func:`best_so_far` can draw "best validation loss agains
 
 * :func:`grid_search`          — the Cartesian product of per-dimension grids;
 * :func:`random_search`        — independent samples, log-uniform where declared (Bergstra & Bengio, 2012);
+* :func:`coarse_to_fine`       — random search repeated in ever smaller boxes around the best so far;
 * :func:`successive_halving`   — Jamieson & Talwalkar (2016): train many configurations briefly, keep the best
   ``1/eta``, multiply their budget by ``eta``;
 * :func:`hyperband`            — Li et al. (2018, JMLR 18:185): successive halving over several brackets that trade
@@ -33,7 +34,7 @@ from metaopt_lib.i18n import both
 
 __all__ = [
     "Float", "Int", "Choice", "Trial", "check_space", "from_unit", "to_unit", "sample_config", "grid",
-    "grid_search", "random_search", "successive_halving", "hyperband_brackets", "hyperband", "optuna_search",
+    "grid_search", "random_search", "coarse_to_fine", "successive_halving", "hyperband_brackets", "hyperband", "optuna_search",
     "evolutionary_search", "mutate", "best_so_far", "logistic_regression_objective",
 ]
 
@@ -192,6 +193,36 @@ def random_search(objective: Callable[[dict], float], space: dict, n_trials: int
 def _check_positive(name: str, value: float) -> None:
     if not value > 0:
         raise ValueError(both(f"{name} must be positive, got {value}", f"{name} должно быть положительным, получено {value}"))
+
+
+def coarse_to_fine(objective: Callable[[dict], float], space: dict, n_rounds: int, n_per_round: int,
+                   shrink: float = 0.5, seed: int = 0) -> list[Trial]:
+    """Coarse-to-fine random search: round 0 samples the whole space; round ``k`` samples the box of width
+    ``shrink^k`` (in the unit coordinates of :func:`to_unit`, clipped to [0, 1]) centred on the best configuration
+    found so far; a choice is fixed at its best option after round 0. The "zooming" that seed slides describe as
+    done by hand, written down: ``n_rounds · n_per_round`` trainings in all."""
+    check_space(space)
+    _check_positive("n_rounds", n_rounds)
+    _check_positive("n_per_round", n_per_round)
+    if not 0 < shrink < 1:
+        raise ValueError(both(f"shrink must lie in (0, 1), got {shrink}", f"shrink должно лежать в (0, 1), получено {shrink}"))
+    rng = np.random.default_rng(seed)
+    trials: list[Trial] = []
+    for k in range(n_rounds):
+        best = min(trials, key=lambda t: t.loss).config if trials else None
+        for _ in range(n_per_round):
+            config = {}
+            for name, dim in space.items():
+                if best is None:
+                    config[name] = from_unit(dim, rng.random())
+                elif isinstance(dim, Choice):
+                    config[name] = best[name]
+                else:
+                    half = shrink ** k / 2
+                    centre = min(max(to_unit(dim, best[name]), half), 1 - half)  # keep the box inside [0, 1]
+                    config[name] = from_unit(dim, centre - half + 2 * half * rng.random())
+            trials.append(Trial(config, _evaluate(objective, config)))
+    return trials
 
 
 # --- successive halving and Hyperband ---------------------------------------------------------------------------

@@ -228,3 +228,28 @@ def test_logistic_regression_objective_matches_an_autograd_trainer():
     want = torch.nn.functional.cross_entropy(Xv.double() @ W + b, yv).item()
     assert objective(config) == pytest.approx(want, rel=1e-9)
     assert objective(config, 5) > objective(config, 20)  # more training, lower validation loss here
+
+
+def test_coarse_to_fine_zooms_in_around_the_best():
+    trials = search.coarse_to_fine(quadratic, SQUARE, n_rounds=4, n_per_round=10, shrink=0.5, seed=0)
+    assert len(trials) == 40
+    for k in range(1, 4):
+        best = min(trials[:10 * k], key=lambda t: t.loss).config
+        half_width = 2 * 0.5 ** k / 2  # the unit box of width 0.5^k is 2 * 0.5^k wide on [-1, 1]
+        for t in trials[10 * k:10 * (k + 1)]:
+            for name in ("x", "y"):
+                centre = min(max(best[name], -1 + half_width), 1 - half_width)
+                assert abs(t.config[name] - centre) <= half_width + 1e-12
+    # same budget of 40 trainings, ten seeds: zooming in is typically an order of magnitude closer to the minimum
+    zoom = np.array([min(t.loss for t in search.coarse_to_fine(quadratic, SQUARE, 4, 10, seed=s)) for s in range(10)])
+    rnd = np.array([min(t.loss for t in search.random_search(quadratic, SQUARE, 40, seed=s)) for s in range(10)])
+    assert np.median(zoom) < np.median(rnd) / 10 and np.sum(zoom < rnd) >= 8
+
+
+def test_coarse_to_fine_fixes_choices_after_the_first_round():
+    space = {"x": Float(-1.0, 1.0), "act": Choice(("a", "b"))}
+    trials = search.coarse_to_fine(lambda c: quadratic({"x": c["x"], "y": -0.2}) + (c["act"] == "b"), space, 3, 8)
+    best_act = min(trials[:8], key=lambda t: t.loss).config["act"]
+    assert {t.config["act"] for t in trials[8:]} == {best_act}
+    with pytest.raises(ValueError, match="shrink"):
+        search.coarse_to_fine(quadratic, SQUARE, 2, 2, shrink=1.0)
