@@ -291,3 +291,18 @@ def test_elbo_blr_identity_and_monte_carlo():
     prior = MultivariateNormal(torch.zeros(3, dtype=torch.float64), torch.diag(1 / alpha))
     mc = ell.mean() - kl_divergence(q, prior)
     assert abs(float(mc - elbo)) < 4 * float(ell.std()) / 200_000 ** 0.5
+
+
+def test_evidence_gd_with_hutchinson_probes_approaches_exact_traces():
+    X, y = _blr_data(25, 4, seed=4, noise=0.5)
+    log_joint = ev.log_joint_blr(X, y, 0.5, 0.25)
+    H, _, _ = ev.blr_quadratic(X, y, 0.5, 0.25)
+    beta = 0.3 / float(torch.linalg.eigvalsh(H).max())
+    kw = dict(init_mean=torch.zeros(4, dtype=D64), init_std=2 ** 0.5, beta=beta, steps=4, n_runs=2)
+    exact = ev.evidence_gd(log_joint, generator=torch.Generator().manual_seed(5), **kw)
+    hutch = ev.evidence_gd(log_joint, n_probes=3000, generator=torch.Generator().manual_seed(5), **kw)
+    assert torch.allclose(exact.energy[0], hutch.energy[0])  # same starting draws
+    drop_exact = exact.entropy[-1] - exact.entropy[0]
+    drop_hutch = hutch.entropy[-1] - hutch.entropy[0]
+    assert abs(float(drop_hutch - drop_exact)) < 0.03 * abs(float(drop_exact))
+    assert torch.allclose(drop_exact, 4 * ev.entropy_change_bound(torch.trace(H), torch.trace(H @ H), beta))
