@@ -440,8 +440,221 @@ for t, s in [(0.0, 1.0), (0.5, 1.0), (0.0, 2.0)]:
 interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, description="t"),
          s=w.FloatSlider(value=1.0, min=0.25, max=3.0, step=0.05, description="s"))
 
+# %% [markdown] lang="en"
+# ## 6. Black-box search
+#
+# Most of the time $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ is a **black box**: we can only pick a
+# configuration, train, and read the validation loss. The loop is always the same — choose hyperparameters, build
+# and train the model, measure it on validation data, choose the next hyperparameters, and at the very end measure the
+# chosen model once on the test data. What makes it hard: the space is partly discrete (no gradient), every
+# evaluation is a full training (expensive), and the signal is noisy (a 0.2% gain may be a lucky initialisation).
+#
+# * **Grid search** tries the Cartesian product of a few values per hyperparameter: $k^d$ trainings for $d$
+#   hyperparameters. If only one of them matters, $k^{d-1}$ of every $k^d$ trainings repeat values of it already seen.
+# * **Random search** (Bergstra & Bengio, 2012) draws configurations independently — log-uniformly for scale
+#   parameters such as a learning rate or a penalty weight. With the same budget it tries $n$ *different* values of
+#   every hyperparameter, so it rarely loses to a grid and usually wins when few hyperparameters matter.
+# * **Coarse-to-fine**: a quick random search over wide ranges, then another one over narrower ranges centred on the
+#   best configurations, and so on — the manual version of "explore more where it was good".
+# * **Bayesian optimisation** (sequential model-based optimisation): fit a probabilistic surrogate of the loss to the
+#   trials so far and choose the next configuration by an acquisition function such as the expected improvement. A
+#   Gaussian process is the classic surrogate (Snoek et al., 2012); the Tree-structured Parzen Estimator (Bergstra et
+#   al., 2011) models the density $\ell(\mathbf{h})$ of good and $g(\mathbf{h})$ of bad configurations and proposes
+#   the maximiser of $\ell(\mathbf{h}) / g(\mathbf{h})$. We use TPE from the library optuna. The price: the search is
+#   sequential, no longer embarrassingly parallel.
+# * **Successive halving** (Jamieson & Talwalkar, 2016) uses cheap partial trainings: start $n$ configurations with
+#   a small budget $r$ (epochs, steps), keep the best $1/\eta$, give them $\eta$ times the budget, repeat — rung $i$
+#   trains $n_i = \lfloor n \eta^{-i} \rfloor$ configurations with $r_i = r \eta^i$. It assumes learning curves
+#   rarely cross. **Hyperband** (Li et al., 2018) hedges that assumption: with the maximum budget $R$ (in units of
+#   the minimum), $s_{\max} = \lfloor \log_\eta R \rfloor$ and $B = (s_{\max} + 1) R$, bracket $s = s_{\max}, \dots,
+#   0$ runs successive halving from $n = \lceil \frac{B}{R} \frac{\eta^s}{s + 1} \rceil$ configurations with
+#   $r = R \eta^{-s}$; the last bracket is plain random search at full budget.
+# * **Evolutionary search** keeps a population of configurations, mutates the good ones and drops others. In
+#   *regularised evolution* (Real et al., 2019, the search behind AmoebaNet) a tournament of a few random members
+#   picks the parent, its mutated child is trained and added, and the **oldest** member — not the worst — is removed.
+
+# %% [markdown] lang="ru"
+# ## 6. Поиск «чёрным ящиком»
+#
+# Чаще всего $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ — **чёрный ящик**: можно только выбрать конфигурацию,
+# обучить модель и посмотреть на потери на валидации. Цикл всегда один и тот же: выбрать гиперпараметры, построить
+# и обучить модель, измерить её качество на валидационной выборке, выбрать следующие гиперпараметры, а в самом конце
+# один раз измерить выбранную модель на тестовой выборке. Трудности: пространство отчасти дискретно (градиента нет),
+# каждое вычисление — полное обучение (дорого), а сигнал шумный (выигрыш в 0,2% может оказаться удачной
+# инициализацией).
+#
+# * **Поиск по сетке** перебирает декартово произведение нескольких значений каждого гиперпараметра: $k^d$ обучений
+#   для $d$ гиперпараметров. Если важен только один из них, то $k^{d-1}$ из каждых $k^d$ обучений повторяют уже
+#   виденные его значения.
+# * **Случайный поиск** (Bergstra, Bengio, 2012) выбирает конфигурации независимо — для масштабных параметров вроде
+#   шага обучения или веса штрафа равномерно в логарифмической шкале. При том же бюджете он пробует $n$ *разных*
+#   значений каждого гиперпараметра, поэтому редко проигрывает сетке и обычно выигрывает, когда важны немногие.
+# * **От грубого к точному**: быстрый случайный поиск по широким диапазонам, затем ещё один по узким диапазонам
+#   вокруг лучших конфигураций и так далее — ручной вариант принципа «исследуй больше там, где было хорошо».
+# * **Байесовская оптимизация** (последовательная оптимизация по модели): по уже проведённым испытаниям строится
+#   вероятностная модель-заменитель функции потерь, а следующая конфигурация выбирается по функции приобретения,
+#   например по ожидаемому улучшению. Классическая модель-заменитель — гауссовский процесс (Snoek и др., 2012);
+#   древовидная парзеновская оценка (Bergstra и др., 2011) моделирует плотности хороших $\ell(\mathbf{h})$ и плохих
+#   $g(\mathbf{h})$ конфигураций и предлагает точку максимума $\ell(\mathbf{h}) / g(\mathbf{h})$. Мы берём её из
+#   библиотеки optuna. Цена — поиск становится последовательным и уже не распараллеливается тривиально.
+# * **Последовательное деление пополам** (Jamieson, Talwalkar, 2016) использует дешёвые неполные обучения:
+#   запускаем $n$ конфигураций с малым бюджетом $r$ (эпохи, шаги), оставляем лучшую $1/\eta$ часть, даём ей в
+#   $\eta$ раз больший бюджет и повторяем — на ступени $i$ обучаются $n_i = \lfloor n \eta^{-i} \rfloor$
+#   конфигураций с бюджетом $r_i = r \eta^i$. Предполагается, что кривые обучения редко пересекаются. **Hyperband**
+#   (Li и др., 2018) страхует это предположение: при максимальном бюджете $R$ (в единицах минимального),
+#   $s_{\max} = \lfloor \log_\eta R \rfloor$ и $B = (s_{\max} + 1) R$ серия $s = s_{\max}, \dots, 0$ запускает
+#   деление пополам с $n = \lceil \frac{B}{R} \frac{\eta^s}{s + 1} \rceil$ конфигураций и $r = R \eta^{-s}$;
+#   последняя серия — обычный случайный поиск с полным бюджетом.
+# * **Эволюционный поиск** хранит популяцию конфигураций, мутирует хорошие и отбрасывает другие. В *регуляризованной
+#   эволюции* (Real и др., 2019; так найдена сеть AmoebaNet) турнир из нескольких случайных членов выбирает родителя,
+#   его мутированного потомка обучают и добавляют, а удаляют **самого старого** члена популяции, а не худшего.
+
 # %%
-# PLACEHOLDER: black-box search section (search.py owner)
+from metaopt_lib import search
+from metaopt_lib.data import load_digits
+
+print(tr("Hyperband brackets for R = 81, η = 3 (Li et al. 2018, Table 1): (n_i, r_i) per rung",
+         "Серии Hyperband при R = 81, η = 3 (Li и др. 2018, табл. 1): (n_i, r_i) по ступеням"))
+for s, bracket in zip(range(4, -1, -1), search.hyperband_brackets(81, eta=3)):
+    print(f"s = {s}: " + "  ".join(f"({n}, {r:g})" for n, r in bracket))
+
+# %% [markdown] lang="en"
+# **Six searchers on one real task.** Multinomial logistic regression on the digits, trained from zero by full-batch
+# gradient descent with momentum for at most 27 steps; three hyperparameters: the step $\eta \in [10^{-3}, 30]$ and
+# the weight decay $\in [10^{-6}, 1]$ (both log-uniform) and the momentum $\in [0, 0.95]$. Every searcher gets about
+# 30 trainings: a $5 \times 3 \times 2$ grid, 30 random draws, coarse-to-fine (3 rounds of 10, the box halved each
+# round), 30 TPE trials (the first 10 random), 30 trainings of
+# regularised evolution (population 8), and Hyperband with $R = 27$ steps, $\eta = 3$ (a training of $r$ steps costs
+# $r/27$ of a full one, so its four brackets spend about 15.7 full trainings). The plot shows the best validation loss
+# found so far against the number of (full-training-equivalent) trainings.
+
+# %% [markdown] lang="ru"
+# **Шесть методов поиска на одной реальной задаче.** Многоклассовая логистическая регрессия на цифрах, обучаемая с
+# нуля полноградиентным спуском с моментом не более 27 шагов; три гиперпараметра: шаг $\eta \in [10^{-3}, 30]$ и
+# коэффициент затухания весов $\in [10^{-6}, 1]$ (оба — равномерно в логарифмической шкале) и момент
+# $\in [0, 0.95]$. Каждый метод получает около 30 обучений: сетка $5 \times 3 \times 2$, 30 случайных точек,
+# поиск от грубого к точному (3 раунда по 10, каждый раунд вдвое сужает область), 30 испытаний древовидной
+# парзеновской оценки (первые 10 случайные), 30 обучений регуляризованной эволюции
+# (популяция 8) и Hyperband с $R = 27$ шагами и $\eta = 3$ (обучение за $r$ шагов стоит $r/27$ полного, поэтому его
+# четыре серии тратят около 15,7 полного обучения). На графике — лучшие найденные потери на валидации в зависимости
+# от числа обучений (в пересчёте на полные).
+
+# %%
+torch.set_num_threads(1)  # ~200 tiny trainings: a second thread only adds waiting (~5x the CPU time)
+X_s, y_s, X_v, y_v = load_digits().split_validation(0.25, seed=0)
+lr_objective = search.logistic_regression_objective(X_s, y_s, X_v, y_v, max_steps=27)
+space = {"lr": search.Float(1e-3, 30.0, log=True), "weight_decay": search.Float(1e-6, 1.0, log=True),
+         "momentum": search.Float(0.0, 0.95)}
+searches = {
+    tr("grid", "сетка"): (search.grid_search(lr_objective, space, {"lr": 5, "weight_decay": 3, "momentum": 2}), None),
+    tr("random", "случайный"): (search.random_search(lr_objective, space, 30, seed=0), None),
+    tr("coarse-to-fine", "от грубого к точному"): (search.coarse_to_fine(lr_objective, space, 3, 10, seed=0), None),
+    tr("Bayesian (TPE, optuna)", "байесовский (TPE, optuna)"): (search.optuna_search(lr_objective, space, 30, seed=0),
+                                                               None),
+    "Hyperband": (search.hyperband(lr_objective, space, max_budget=27, eta=3, seed=0), 27),
+    tr("regularised evolution", "регуляризованная эволюция"): (
+        search.evolutionary_search(lr_objective, space, 30, population_size=8, seed=0), None),
+}
+plt.figure(figsize=(6.5, 4))
+for name, (trials, max_budget) in searches.items():
+    cost, best = search.best_so_far(trials, max_budget)
+    plt.step(cost, best, where="post", label=name)
+    winner = min(trials, key=lambda t: t.loss)
+    print(f"{name:28s} {cost[-1]:5.1f} {tr('trainings', 'обучений')}: {tr('best', 'лучшее')} {best[-1]:.4f}  "
+          + ", ".join(f"{k}={v:.3g}" for k, v in winner.config.items()))
+plt.yscale("log")
+plt.xlabel(tr("number of trainings (full-training equivalents)", "число обучений (в пересчёте на полные)"))
+plt.ylabel(tr("best validation loss so far", "лучшие потери на валидации"))
+plt.title(tr("Black-box search, logistic regression on digits", "Поиск «чёрным ящиком»: логистическая регрессия"))
+plt.legend()
+plt.show()
+
+# %% [markdown] lang="en"
+# **Reading the plot** (one seed — rerun with others before believing small differences). The grid walks through
+# its points in a fixed order and needs about three quarters of its budget to reach a good learning rate. Random
+# search and evolution (which start from the same random draws) are near 0.21 after five trainings. Hyperband gets
+# there after about eight full-training equivalents: its first bracket screens 27 configurations with one step each
+# for the price of one full training, but on this problem one step says little about the final loss — the risk its
+# later brackets hedge. After 30 trainings the searches that exploit what they have seen (TPE, evolution,
+# coarse-to-fine) are best, at about 0.18, against 0.20–0.21 for the grid, random search and Hyperband (which spent
+# only about 16 trainings). With three hyperparameters and a cheap model the differences are small; the advantage of
+# adaptive methods grows with the dimension and the cost of a training.
+#
+# ### Neural architecture search and evolution, in outline
+#
+# Neural architecture search (NAS) applies the same loop to the structure of the network: a **search space** (cells,
+# operations, connections), a **search strategy** and a way to **estimate performance** cheaply. The strategies of
+# the survey table in the course's slides: reinforcement learning (RL: a controller generates architectures,
+# rewarded by validation accuracy), evolutionary algorithms (EA), gradient optimisation of a continuous relaxation
+# (GO: DARTS and its family, one-shot models that share weights), random search (RS) and sequential model-based
+# optimisation (SMBO). A few rows (ImageNet; numbers as quoted there, at different image sizes and settings, so
+# not strictly comparable):
+#
+# | strategy | method | top-1, % | parameters, M | GPU-days |
+# |---|---|---|---|---|
+# | human | MobileNets | 70.6 | 4.2 | — |
+# | RL | NASNet-A | 74.0 | 5.3 | 2000 |
+# | RL | Block-QNN | 77.4 | N/A | 96 |
+# | EA | Hierarchical-EAS | 79.7 | 64.0 | 300 |
+# | EA | AmoebaNet-A (N=6, F=190) | 82.8 | 86.7 | 3150 |
+# | RS | Hierarchical-EAS, random | 79.0 | N/A | 300 |
+# | SMBO | PNAS (Mobile) | 74.2 | 5.1 | 225 |
+# | GO | DARTS | 73.3 | 4.7 | 4 |
+# | GO | PC-DARTS (ImageNet) | 75.8 | 5.3 | 3.8 |
+# | GO | GDAS | 72.5 | 4.4 | 0.17 |
+#
+# Two lessons. Weight sharing and gradients cut the cost by three to four orders of magnitude (thousands of GPU-days
+# for RL and evolution, a few for DARTS). And random search in the same well-designed space comes within 0.7 points
+# of evolution (79.0 against 79.7): the search space matters as much as the strategy.
+#
+# *Sources for this section:* Bergstra & Bengio, JMLR 2012; Bergstra, Bardenet, Bengio & Kégl, NeurIPS 2011;
+# Snoek, Larochelle & Adams, NeurIPS 2012; Akiba et al. (optuna), KDD 2019; Jamieson & Talwalkar, AISTATS 2016;
+# Li, Jamieson, DeSalvo, Rostamizadeh & Talwalkar (Hyperband), JMLR 2018; Real, Aggarwal, Huang & Le, AAAI 2019;
+# Liu, Simonyan & Yang (DARTS), ICLR 2019; Zoph & Le, ICLR 2017.
+
+# %% [markdown] lang="ru"
+# **Как читать график** (одно зерно генератора — перед тем как верить небольшим различиям, повторите с другими).
+# Сетка обходит свои точки в фиксированном порядке, и ей нужно около трёх четвертей бюджета, чтобы дойти до
+# хорошего шага обучения. Случайный поиск и эволюция (они начинают с одних и тех же случайных точек) выходят на
+# уровень около 0,21 за пять обучений. Hyperband доходит до него примерно за восемь полных обучений: его первая
+# серия просеивает 27 конфигураций по одному шагу каждая за цену одного полного обучения, но в этой задаче один
+# шаг мало говорит об итоговых потерях — именно от этого риска страхуют его следующие серии. После 30 обучений
+# лучше всех методы, которые используют увиденное (древовидная парзеновская оценка, эволюция, поиск от грубого к
+# точному): около 0,18 против 0,20–0,21 у сетки, случайного поиска и Hyperband (который потратил лишь около 16
+# обучений). При трёх гиперпараметрах и дешёвой модели различия невелики; преимущество адаптивных методов растёт с
+# размерностью и стоимостью обучения.
+#
+# ### Поиск архитектуры нейросети и эволюция: обзор
+#
+# Поиск архитектуры нейросети (NAS) применяет тот же цикл к структуре сети: нужны **пространство поиска** (ячейки,
+# операции, связи), **стратегия поиска** и способ дёшево **оценивать качество**. Стратегии из обзорной таблицы в
+# слайдах курса: обучение с подкреплением (RL: контроллер порождает архитектуры и получает награду — точность на
+# валидации), эволюционные алгоритмы (EA), градиентная оптимизация непрерывной релаксации (GO: семейство DARTS,
+# «однократные» модели с общими весами), случайный поиск (RS) и последовательная оптимизация по модели (SMBO).
+# Несколько строк (ImageNet; числа приведены как в таблице, при разных размерах изображений и условиях, поэтому
+# сравнивать их строго нельзя):
+#
+# | стратегия | метод | точность top-1, % | параметров, млн | GPU-дней |
+# |---|---|---|---|---|
+# | человек | MobileNets | 70.6 | 4.2 | — |
+# | RL | NASNet-A | 74.0 | 5.3 | 2000 |
+# | RL | Block-QNN | 77.4 | н/д | 96 |
+# | EA | Hierarchical-EAS | 79.7 | 64.0 | 300 |
+# | EA | AmoebaNet-A (N=6, F=190) | 82.8 | 86.7 | 3150 |
+# | RS | Hierarchical-EAS, случайный | 79.0 | н/д | 300 |
+# | SMBO | PNAS (Mobile) | 74.2 | 5.1 | 225 |
+# | GO | DARTS | 73.3 | 4.7 | 4 |
+# | GO | PC-DARTS (ImageNet) | 75.8 | 5.3 | 3.8 |
+# | GO | GDAS | 72.5 | 4.4 | 0.17 |
+#
+# Два вывода. Общие веса и градиенты снижают стоимость на три-четыре порядка (тысячи GPU-дней у обучения с
+# подкреплением и эволюции, единицы — у DARTS). А случайный поиск в том же хорошо устроенном пространстве отстаёт от
+# эволюции всего на 0,7 пункта (79,0 против 79,7): пространство поиска важно не меньше стратегии.
+#
+# *Источники к разделу:* Бергстра и Бенжио, 2012; Бергстра, Бардене, Бенжио и Кегль, 2011; Снук, Ларошель и
+# Адамс, 2012; Акиба и др. (библиотека optuna), 2019; Джеймисон и Талвалкар, 2016; Ли, Джеймисон, Десальво,
+# Ростамизаде и Талвалкар (Hyperband), 2018; Риал, Агарвал, Хуанг и Ле, 2019; Лю, Симонян и Ян (DARTS), 2019;
+# Зоф и Ле, 2017.
 
 # %% [markdown] lang="en"
 # ## Check yourself
