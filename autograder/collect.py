@@ -131,6 +131,10 @@ def collect(course: Course, source: Path | str, roster_path: Path | str | None =
                 names = ", ".join(n for n, _ in files)
                 report.problem(student, f"{assignment}: several notebooks ({names}); the first one is used")
             name, data = files[0]
+            try:
+                json.loads(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                report.problem(student, f"{name}: not valid JSON (collected; graded as invalid_notebook)")
             notebook = _notebook_name(course, assignment)
             dest_dir = course.submission_dir(student, assignment)
             if dest_dir.exists():

@@ -212,10 +212,9 @@ def expected_variants(entry: RosterEntry) -> tuple[list[str], str | None]:
     from metaopt_lib.variants import assign
 
     try:
-        v = assign(entry.surname_ru, entry.surname_en)
+        return list(assign(entry.surname_ru, entry.surname_en).assignments), None
     except ValueError as err:
         return [], str(err).replace("\n", " ")
-    return [f"theory_{v.theory}", f"practice_{v.practice}"], None
 
 
 def kind_of(assignment: str) -> str:

@@ -7,7 +7,7 @@ read-only, never the ``autograder`` package, the course folder or the gradebook.
   so the kernel (same unprivileged uid) finds no copy of the hidden tests on disk; the process also makes itself
   non-dumpable so that the kernel cannot read its memory or its file descriptors through /proc.
 * stdout: one JSON document ``{"notebook", "finished", "started", "timeouts", "dead_kernel", "deadline",
-  "error", "records", "seconds"}``. The kernel's stdout/stderr go to /dev/null, and this process's own fd 1 is
+  "error", "records", "seconds", "cpu"}``. The kernel's stdout/stderr go to /dev/null, and this process's own fd 1 is
   moved aside before the kernel starts, so student code cannot write into the reply.
 
 Limits: ``--cell-timeout`` per cell (the kernel is interrupted and the next cell runs), ``--deadline`` for the
@@ -165,7 +165,9 @@ def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int
         lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
     except OSError:
         pass
-    result.update(notebook=nb, started=client.started, finished=client.finished, timeouts=client.timeouts,
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # the executor and its (reaped) kernel
+    result.update(notebook=nb, started=client.started, cpu=cpu, finished=client.finished, timeouts=client.timeouts,
                   deadline=client.deadline_hit, records=lines, seconds=time.monotonic() - start)
     return result
 

@@ -214,8 +214,12 @@ class Grader:
         try:
             files = self.course.source_dir / job.assignment
             for name, data in job.notebooks.items():
-                job.executions[name] = sandbox.execute(data, files, self.limits, slot=slot,
-                                                       sandbox=self.sandboxed)
+                try:
+                    job.executions[name] = sandbox.execute(data, files, self.limits, slot=slot,
+                                                           sandbox=self.sandboxed)
+                except Exception as err:  # the machine, not the student: never lose the batch
+                    job.executions[name] = sandbox.Execution(None, False, None, f"{type(err).__name__}: {err}",
+                                                             0.0, self.sandboxed)
         finally:
             slots.put(slot)
         return job
@@ -232,7 +236,7 @@ class Grader:
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tampered_cells: list[str] = []
-        seconds = 0.0
+        seconds = cpu = 0.0
         for nb_model in gb.find_assignment(assignment).notebooks:
             name = nb_model.name
             if name not in job.prepared:
@@ -241,6 +245,7 @@ class Grader:
             ex = job.executions.get(name)
             nb, reached = self._executed_notebook(job, name, ex)
             seconds += ex.seconds if ex else 0.0
+            cpu += float(ex.reply.get("cpu", 0.0)) if ex and ex.reply else 0.0
             records, bad = verify.parse_records(ex.reply["records"] if ex and ex.reply else [])
             if bad:
                 job.add("tampered", f"{bad} unreadable grading records")
@@ -270,9 +275,29 @@ class Grader:
             job.add("tampered", "check verification failed in " + ", ".join(tampered_cells))
         status, note = status_of(job.conditions)
         result = {"student": student, "assignment": assignment, "status": status, "note": note,
-                  "conditions": job.conditions, "sandboxed": self.sandboxed, "seconds": round(seconds, 1)}
+                  "conditions": job.conditions, "sandboxed": self.sandboxed, "seconds": round(seconds, 1),
+                  "cpu_seconds": round(cpu, 1)}
         self.course.write_status(assignment, student, result)
         return result
+
+    def record_safely(self, job: Job, gb, expected: dict) -> dict:
+        """``record``, but a grader error becomes this submission's ``crashed`` status (scores 0), never the
+        end of the batch."""
+        try:
+            return self.record(job, gb, expected)
+        except Exception as err:
+            gb.db.rollback()
+            job.add("crashed", f"grader error {type(err).__name__}: {str(err)[:200]}")
+            try:
+                for nb_model in gb.find_assignment(job.assignment).notebooks:
+                    self._zero(gb, job.assignment, job.student, nb_model.name)
+            except Exception:
+                gb.db.rollback()
+            status, note = status_of(job.conditions)
+            result = {"student": job.student, "assignment": job.assignment, "status": status, "note": note,
+                      "conditions": job.conditions, "sandboxed": self.sandboxed, "seconds": 0.0}
+            self.course.write_status(job.assignment, job.student, result)
+            return result
 
     def _executed_notebook(self, job: Job, name: str, ex: sandbox.Execution | None):
         """(executed notebook, indices of cells that finished) with the job's execution conditions added."""
@@ -359,19 +384,23 @@ class Grader:
 
         results = []
         start = time.monotonic()
-        with self.course.gradebook() as gb:
-            jobs = [self.prepare(s, a, gb) for s, a in pairs]
         slots: queue.Queue[int] = queue.Queue()
         for i in range(self.workers):
             slots.put(i)
+        # one gradebook session in this thread: it prepares (reads) and records (writes); workers only execute
         with self.course.gradebook() as gb, concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
-            futures = [pool.submit(self.execute, job, slots) for job in jobs if job.notebooks]
-            for job in jobs:
-                if not job.notebooks:
-                    results.append(self._report(self.record(job, gb, expected[job.assignment])))
+            futures, rejected = [], []
+            for student, assignment in pairs:
+                job = self.prepare(student, assignment, gb)
+                if job.notebooks:
+                    futures.append(pool.submit(self.execute, job, slots))
+                else:
+                    rejected.append(job)
+            for job in rejected:
+                results.append(self._report(self.record_safely(job, gb, expected[job.assignment])))
             for fut in concurrent.futures.as_completed(futures):
                 job = fut.result()
-                results.append(self._report(self.record(job, gb, expected[job.assignment])))
+                results.append(self._report(self.record_safely(job, gb, expected[job.assignment])))
         self.log(f"graded {len(results)} submissions with {self.workers} worker(s) in "
                  f"{time.monotonic() - start:.0f} s ({'sandboxed' if self.sandboxed else 'NOT sandboxed'})")
         return sorted(results, key=lambda r: (r["student"], r["assignment"]))

@@ -134,6 +134,7 @@ def test_collect_reports_problems_and_collects_the_rest(toy):
     out = toy["collect"]
     assert "s_stranger" in out and "unknown student id" in out
     assert "notes.txt: not a notebook" in out
+    assert "s_badjson" in out and "not valid JSON" in out
     root = toy["root"]
     assert (root / "autograder/work/submitted/s_ok/theory_1/theory_1.ipynb").exists()
     assert (root / "autograder/work/submitted/s_ok_zip/practice_1/practice_1.ipynb").exists()
@@ -256,3 +257,22 @@ def test_bad_input_gets_a_clear_message(tmp_path):
     assert proc.returncode == 2 and "student_id,surname_ru,surname_en" in proc.stderr
     proc = metaopt("grade", "release", "nonexistent", "--course-root", root, check=False)
     assert proc.returncode == 2 and "unknown assignment" in proc.stderr
+
+
+def test_a_grader_error_becomes_that_submissions_status(toy, monkeypatch):
+    """Last in this module: it overwrites s_wrong's status."""
+    from autograder.grade import Grader, Job
+
+    course = Course(toy["root"])
+    grader = Grader(course, workers=1, log=lambda m: None)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(grader, "record", boom)
+    with course.gradebook() as gb:
+        result = grader.record_safely(Job("s_wrong", "theory_1", {}, {}, {}), gb, {})
+        sub = gb.find_submission("theory_1", "s_wrong")
+        assert sub.score == 0
+    assert result["status"] == "crashed" and "disk full" in result["note"]
+    assert course.read_status("theory_1", "s_wrong")["status"] == "crashed"
