@@ -17,7 +17,7 @@ LOGREG = (64, 10)
 LAM_RANGE = (1e-3, 1e2)
 FIVE_LAMBDAS = (0.01, 0.1, 1.0, 10.0, 30.0)
 ROOT = Path(__file__).resolve().parents[1]
-CHECKPOINT = ROOT / "metaopt_lib" / "checkpoints" / "hypernet.pt"
+CHECKPOINT = H.CHECKPOINT
 
 
 def _script():
@@ -29,7 +29,7 @@ def _script():
 
 @pytest.fixture(scope="module")
 def checkpoint():
-    return torch.load(CHECKPOINT)
+    return H.load_checkpoint()
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +182,8 @@ def test_bad_input_is_refused(digits):
         H.unflatten(torch.zeros(10), LOGREG)
     with pytest.raises(ValueError, match="sizes"):
         H.param_shapes((64,))
+    with pytest.raises(FileNotFoundError, match="train_hypernet"):
+        H.load_checkpoint("/nonexistent/hypernet.pt")
 
 
 def test_training_is_deterministic(digits):

@@ -156,7 +156,7 @@ torch.set_num_threads(1)  # small tensors: one thread is faster than two that wa
 # L-BFGS при каждом $\lambda$ — задача выпуклая.
 
 # %%
-checkpoint = torch.load(hypernet.__file__.replace("hypernet.py", "checkpoints/hypernet.pt"))
+checkpoint = hypernet.load_checkpoint()
 run = checkpoint["runs"]["logreg_l2"]
 phi, sizes = run["phi"], tuple(run["config"]["sizes"])
 digits = load_digits()
