@@ -49,15 +49,19 @@ def training_data(config: dict):
 
 def train(name: str, steps: int | None = None, progress: bool = False):
     """Train one run of RUNS; return (φ, Monte-Carlo losses, CPU seconds)."""
-    torch.set_num_threads(1)
-    config = RUNS[name]
-    X, y = training_data(config)
-    cpu = time.process_time()
-    phi, losses = hypernet.train_hypernet(
-        X, y, config["sizes"], config["lam_range"], kind=config["kind"], hidden=config["hidden"],
-        steps=config["steps"] if steps is None else steps, n_lambdas=config["n_lambdas"], lr=config["lr"],
-        seed=config["seed"], progress=progress)
-    return phi, losses, time.process_time() - cpu
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: one thread is faster, and the sums are always added in one order
+    try:
+        config = RUNS[name]
+        X, y = training_data(config)
+        cpu = time.process_time()
+        phi, losses = hypernet.train_hypernet(
+            X, y, config["sizes"], config["lam_range"], kind=config["kind"], hidden=config["hidden"],
+            steps=config["steps"] if steps is None else steps, n_lambdas=config["n_lambdas"], lr=config["lr"],
+            seed=config["seed"], progress=progress)
+        return phi, losses, time.process_time() - cpu
+    finally:
+        torch.set_num_threads(threads)
 
 
 def main(argv=None) -> int:
