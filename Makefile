@@ -31,8 +31,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# One BLAS thread per pytest worker (2 workers on 2 cores): small tensors on oversubscribed threads crawl.
 test: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(WORKERS) --dist loadgroup tests
 
 demo: $(STAMP)
 	$(PY) -m metaopt_lib demo
