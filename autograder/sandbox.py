@@ -16,6 +16,7 @@ a slot uid, every process of that uid).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -91,8 +92,10 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
+@functools.lru_cache(maxsize=None)
 def sandbox_status() -> tuple[bool, str]:
-    """(usable, reason): bubblewrap sandboxing needs the bwrap binary, root (to drop to slot uids) and setpriv."""
+    """(usable, reason): bubblewrap sandboxing needs the bwrap binary, root (to drop to slot uids), setpriv, and
+    a kernel/container that lets bwrap create the namespaces (tried once per process)."""
     if not sys.platform.startswith("linux"):
         return False, "not Linux"
     if bwrap_path() is None:
@@ -101,6 +104,15 @@ def sandbox_status() -> tuple[bool, str]:
         return False, "grading must run as root to drop student code to an unprivileged uid"
     if shutil.which("setpriv") is None:
         return False, "setpriv (util-linux) is missing"
+    probe = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--die-with-parent",
+             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+             "setpriv", "--reuid", str(SLOT_UID_BASE), "--regid", str(SLOT_UID_BASE), "--clear-groups", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return False, f"bubblewrap does not run here ({err})"
+    if done.returncode != 0:
+        return False, f"bubblewrap cannot create its namespaces here: {done.stderr.strip()[:200]}"
     return True, "bubblewrap"
 
 

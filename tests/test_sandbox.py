@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import nbformat
 import pytest
@@ -134,3 +135,15 @@ def test_unsandboxed_fallback_still_runs_with_limits():
     assert "42" in _outputs(ex, 0)
     assert "ZeroDivisionError" in _outputs(ex, 1)
     assert "after error" in _outputs(ex, 2)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_bwrap_that_cannot_create_namespaces_means_no_sandbox(monkeypatch):
+    """In a container that forbids namespaces bwrap exists but fails: grading must fall back, not crash."""
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: "/bin/false")
+    sandbox.sandbox_status.cache_clear()
+    try:
+        usable, reason = sandbox.sandbox_status()
+    finally:
+        sandbox.sandbox_status.cache_clear()
+    assert not usable and "cannot create its namespaces" in reason
