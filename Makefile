@@ -10,7 +10,7 @@ WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist bench clean-venv
+.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench clean-venv
 
 help:
 	@echo "make demo          build lectures, release assignments, autograde the sample class (the main job)"
@@ -49,6 +49,10 @@ check-lectures: $(STAMP)
 
 student-dist: $(STAMP)
 	$(PY) -m metaopt_lib student-dist
+
+# Regenerate the sample class after changing theory_1/practice_1 (a test checks it is up to date).
+sample-class: $(STAMP)
+	$(PY) autograder/sample_class/make.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt

@@ -176,3 +176,11 @@ def test_translator():
     assert i18n.translator("en")("Accuracy", "Точность") == "Accuracy"
     with pytest.raises(ValueError):
         i18n.translator("de")
+
+
+def test_metaopt_grade_help_reaches_the_instructor_commands():
+    out = subprocess.run([sys.executable, "-m", "metaopt_lib", "grade", "--help"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    for sub in ("release", "collect", "autograde", "feedback", "export"):
+        assert sub in out.stdout
