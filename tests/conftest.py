@@ -14,12 +14,13 @@ def root() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _restore_torch_global_state():
-    """Tests that execute notebook code in-process (self-check, mutants) may change torch's global state
-    (default dtype, thread count, grad mode); restore it so that the next test in the worker is unaffected."""
+def _torch_global_state():
+    """One intra-op thread per test (the tests use small tensors, and two pytest workers share two cores), and
+    torch's global state restored afterwards: tests that execute notebook code in-process (self-check, mutants)
+    change the default dtype, the thread count or the grad mode, which must not leak into the next test."""
     dtype, threads, grad = torch.get_default_dtype(), torch.get_num_threads(), torch.is_grad_enabled()
+    torch.set_num_threads(1)
     yield
     torch.set_default_dtype(dtype)
     torch.set_grad_enabled(grad)
-    if torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads)

@@ -26,14 +26,6 @@ def script(name):
     return module
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # --- MAML on sinusoids -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method, k", [("maml", 10), ("pretrain", 5)])

@@ -12,14 +12,6 @@ from metaopt_lib import compression as C
 from metaopt_lib import training as T
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_kmeans_matches_sklearn_from_the_same_start():
     from sklearn.cluster import KMeans
 

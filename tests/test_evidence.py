@@ -12,15 +12,6 @@ from metaopt_lib.seeding import set_seed
 D64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors: intra-op threads only add contention on a shared 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _blr_data(n, d, seed=0, noise=0.3):
     g = set_seed(seed)
     X = torch.randn(n, d, generator=g, dtype=D64)

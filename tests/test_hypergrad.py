@@ -11,15 +11,6 @@ from metaopt_lib.seeding import set_seed
 D64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors: intra-op threads only add contention on a shared 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _ridge(n=60, m=50, d=8, seed=0, corr=0.0):
     g = set_seed(seed)
     Z = torch.randn(n + m, d, generator=g, dtype=D64)

@@ -32,15 +32,6 @@ def checkpoint():
     return H.load_checkpoint()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: under a shared CPU a second intra-op thread mostly spins; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def digits():
     ds = load_digits()

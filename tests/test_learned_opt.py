@@ -10,14 +10,6 @@ import torch
 from metaopt_lib import learned_opt as lo
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_lstm_cell_equals_torch_lstmcell():
     torch.manual_seed(0)
     cell = torch.nn.LSTMCell(2, 5)

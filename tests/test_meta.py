@@ -15,15 +15,6 @@ from metaopt_lib.seeding import set_seed
 ALPHA = 0.3  # a large inner step makes the Hessian term matter
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest single-threaded (and do not fight the other test processes for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def tiny():
     set_seed(0)
     net = nn.Sequential(nn.Linear(1, 3), nn.Tanh(), nn.Linear(3, 1)).double()

@@ -12,15 +12,6 @@ from metaopt_lib import search
 from metaopt_lib.search import Choice, Float, Int
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: under a shared CPU a second intra-op thread mostly spins; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def quadratic(config):
     """A 2-D quadratic with its minimum 0 at (x, y) = (0.3, -0.2)."""
     return (config["x"] - 0.3) ** 2 + 2 * (config["y"] + 0.2) ** 2

@@ -9,14 +9,6 @@ import torch
 from metaopt_lib import structure as S
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_expected_dishes_formula():
     # β = 1: α H_N (the one-parameter IBP); hand values
     assert S.ibp_expected_dishes(3, 2.0, 1.0) == pytest.approx(2 * (1 + 1 / 2 + 1 / 3))

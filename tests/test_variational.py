@@ -10,14 +10,6 @@ from torch.distributions import Bernoulli, MultivariateNormal, Normal, kl_diverg
 from metaopt_lib import variational as V
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _linreg(n=30, u=4, seed=0):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(n, u, generator=g, dtype=torch.float64)
