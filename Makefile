@@ -29,6 +29,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# build matplotlib's font cache once here, not inside the first lecture a test times
+	$(PY) -c "import matplotlib.pyplot"
 	@touch $(STAMP)
 
 # One BLAS thread per pytest worker (2 workers on 2 cores): small tensors on oversubscribed threads crawl.
