@@ -24,3 +24,16 @@ def _torch_global_state():
     torch.set_default_dtype(dtype)
     torch.set_grad_enabled(grad)
     torch.set_num_threads(threads)
+
+
+# Tests that execute notebooks under a time limit, and the grading tests that run several kernels at once, are
+# marked `serial_heavy`: `make test` runs the rest on two xdist workers first, then these one after another in a
+# single process. Run side by side, a grading batch (two sandboxed kernels) starved a timed lecture from 10 s to 70 s.
+_SERIAL_HEAVY = ("test_lectures.py::test_lecture_executes_in_time", "test_assignments.py::test_nbgrader_pipeline",
+                 "test_autograder.py::", "test_autograder_sample_class.py::", "test_sandbox.py::")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(key in item.nodeid for key in _SERIAL_HEAVY):
+            item.add_marker(pytest.mark.serial_heavy)
