@@ -183,17 +183,14 @@ def check_true(name: str, condition, message: str = "") -> None:
                                       f"[{name}] условие не выполнено: {message}"))
 
 
-def probe(name: str, value, *, rtol: float = 1e-6, atol: float = 1e-8, at_most: bool = False) -> None:
+def probe(name: str, value, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """Hidden check: report the student's ``value`` under ``name`` to the grader (nothing happens outside grading).
 
     The grader compares it with the reference solution's value for the same name and the same (per-student) inputs,
-    within ``atol + rtol·|reference|`` as the reference run reported them (a student's tolerances are ignored);
-    ``at_most=True``: the value may also be lower than the reference's (a loss an optimiser reaches). An exception
-    raised while computing ``value`` leaves the check unreported, which fails it."""
-    entry = {"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol}
-    if at_most:
-        entry["at_most"] = True
-    _report(entry)
+    within ``atol + rtol·|reference|`` as the reference run reported them (a student's tolerances are ignored). The
+    comparison is two-sided on purpose: a one-sided one ("a loss at most the reference's") is passed by reporting a
+    very low number. An exception raised while computing ``value`` leaves the check unreported, which fails it."""
+    _report({"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol})
 
 
 # --- per-student hidden inputs -----------------------------------------------------------------------------------
