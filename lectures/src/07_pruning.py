@@ -214,9 +214,9 @@ for f in FR_OBS:
 pct_obs = 100 * np.array(FR_OBS)
 fig, ax = plt.subplots(figsize=(7, 3.6))
 for key, label, color in (("obd", "OBD", "tab:blue"), ("obs", tr("OBS (greedy)", "OBS (жадный)"), "tab:red")):
-    ax.semilogy(pct_obs, np.maximum(rise[key], 1e-7), "o-", color=color, label=label + tr(": actual", ": фактический"))
-    ax.semilogy(pct_obs, np.maximum(rise[key + "_q"], 1e-7), "x--", color=color,
-                label=label + tr(": quadratic model", ": квадратичная модель"))
+    ax.plot(pct_obs, rise[key], "o-", color=color, label=label + tr(": actual", ": фактический"))
+    ax.plot(pct_obs, rise[key + "_q"], "x--", color=color, label=label + tr(": quadratic model", ": квадратичная модель"))
+ax.set_yscale("symlog", linthresh=1e-5)  # logarithmic above 10⁻⁵, linear around zero (the change can be negative)
 ax.set_xlabel(tr("weights of W2 removed, %", "удалено весов W2, %"))
 ax.set_ylabel(tr("growth of the training loss", "рост функции потерь на обучении"))
 ax.legend(fontsize=8)
@@ -237,8 +237,8 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 #   vector is added to every row of $\mathbf{W}_2$ (all class scores shift together), so $\nabla^2\mathrm{CE}$ is
 #   singular and only the penalty makes $\mathbf{H}$ invertible — without it OBS could not be applied.
 # * The gradient is small but not zero (Adam stopped after 300 steps), so the first-order term is kept in the
-#   prediction; when few weights are removed it can make the change negative (the log-scale plot clips such points;
-#   see the printed values at 10 %).
+#   prediction; when few weights are removed it can make the change negative (see the printed values at 10 %; the
+#   plot's scale is linear around zero and logarithmic above $10^{-5}$).
 # * Compensating the removed weights (OBS) keeps the loss far lower than freezing the others (OBD) at the points
 #   printed above, and the
 #   quadratic model is accurate while few weights are removed and underestimates the damage when many are: the
@@ -250,8 +250,8 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 #   один и тот же вектор ко всем строкам $\mathbf{W}_2$ (оценки всех классов сдвигаются вместе), поэтому
 #   $\nabla^2\mathrm{CE}$ вырожден, и обратимым гессиан делает только регуляризатор — без него OBS неприменим.
 # * Градиент мал, но не равен нулю (Adam остановлен после 300 шагов), поэтому линейный член в предсказании
-#   сохранён; когда удалено мало весов, он может сделать изменение отрицательным (на графике в логарифмической
-#   шкале такие точки обрезаны; см. напечатанные значения при 10 %).
+#   сохранён; когда удалено мало весов, он может сделать изменение отрицательным (см. напечатанные значения при
+#   10 %; шкала графика линейна около нуля и логарифмическая выше $10^{-5}$).
 # * Компенсация удалённых весов (OBS) держит функцию потерь намного ниже, чем заморозка остальных (OBD), в
 #   напечатанных выше точках, а
 #   квадратичная модель точна, пока удалено мало весов, и недооценивает ущерб, когда удалено много: разложение

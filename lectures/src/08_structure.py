@@ -218,8 +218,10 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
 axes[0].plot(history)
 axes[0].set_xlabel(tr("Adam step", "шаг Adam"))
 axes[0].set_ylabel(tr("description length / n, nats", "длина описания / n, нат"))
-axes[1].hist(torch.log10(lam.clamp_min(1e-30)).numpy(), bins=60, color="tab:blue")
-axes[1].set_xlabel(tr("log₁₀ relative density λ (right: removable)", "log₁₀ относительной плотности λ (справа — можно удалить)"))
+axes[1].hist(torch.log10(lam).clamp_min(-6).numpy(), bins=48, color="tab:blue")  # λ < 10⁻⁶ drawn at −6
+axes[1].set_yscale("log")
+axes[1].set_xlabel(tr("log₁₀ relative density λ, cut at −6 (right: removable)",
+                      "log₁₀ относительной плотности λ, обрезан на −6 (справа — можно удалить)"))
 axes[2].plot(100 * np.array(FRACTIONS), acc_graves, "o-")
 axes[2].set_xlabel(tr("weights removed by largest λ, %", "удалено весов с наибольшей λ, %"))
 axes[2].set_ylabel(tr("test accuracy", "точность на тесте"))
