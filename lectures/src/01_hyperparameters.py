@@ -78,7 +78,9 @@ torch.set_default_dtype(torch.float64)  # evidence work wants double precision
 # What can be a metaparameter:
 # * parameters of the optimisation operator (learning rate, momentum, batch size, number of steps);
 # * parameters of the optimisation problem (weights of penalty terms, a temperature of a relaxation);
-# * the structure of the model;
+# * the structure $\Gamma$ of the model, when an expert fixes it (when the structure is random, as in the prior
+#   $p(\mathbf{w}, \Gamma \mid \mathbf{h})$ of section 1, it is a variable of the model like $\mathbf{w}$, and the
+#   parameters of its prior are hyperparameters — lectures 7–8);
 # * the activation functions of the layers;
 # * the form of the prior and of the likelihood.
 #
@@ -97,7 +99,9 @@ torch.set_default_dtype(torch.float64)  # evidence work wants double precision
 # Что может быть метапараметром:
 # * параметры оператора оптимизации (шаг обучения, момент, размер батча, число шагов);
 # * параметры задачи оптимизации (веса штрафных слагаемых, температура релаксации);
-# * структура модели;
+# * структура модели $\Gamma$, если её фиксирует эксперт (если структура случайна, как в априорном распределении
+#   $p(\mathbf{w}, \Gamma \mid \mathbf{h})$ из раздела 1, она — переменная модели наравне с $\mathbf{w}$, а
+#   параметры её априорного распределения — гиперпараметры; лекции 7–8);
 # * функции активации слоёв;
 # * вид априорного распределения и функции правдоподобия.
 #
@@ -107,18 +111,19 @@ torch.set_default_dtype(torch.float64)  # evidence work wants double precision
 # %% [markdown] lang="en"
 # ### Quiz: hyperparameter or metaparameter?
 #
-# Choose a question and your answer; the widget explains the verdict. There is one question on which reasonable
-# people disagree — the explanation says why.
+# Choose a question, think, then press your answer: the verdict and its explanation appear only after you answer.
+# There is one question on which reasonable people disagree — the explanation says why.
 
 # %% [markdown] lang="ru"
 # ### Тест: гиперпараметр или метапараметр?
 #
-# Выберите вопрос и ответ; виджет объяснит решение. В одном из вопросов разумные люди расходятся во мнениях —
-# объяснение говорит почему.
+# Выберите вопрос, подумайте и нажмите свой ответ: вердикт и объяснение появятся только после ответа. В одном из
+# вопросов разумные люди расходятся во мнениях — объяснение говорит почему.
 
 # %%
 QUIZ = {
     "dropout": {
+        "label": tr("1. The dropout rate", "1. Доля dropout"),
         "question": tr("Is the dropout rate a metaparameter or a hyperparameter?",
                        "Доля dropout — метапараметр или гиперпараметр?"),
         "best": "depends",
@@ -136,6 +141,7 @@ QUIZ = {
             "подбирать, максимизируя ELBO."),
     },
     "temperature": {
+        "label": tr("2. The temperature of Gumbel-softmax", "2. Температура Gumbel-softmax"),
         "question": tr("Gumbel-softmax is the variational distribution over the structure of a deep network. "
                        "Is its temperature a metaparameter or a hyperparameter?",
                        "Распределение Gumbel-softmax — вариационное распределение структуры глубокой сети. "
@@ -152,15 +158,16 @@ QUIZ = {
             "постепенно понижают в ходе обучения."),
     },
     "lr": {
+        "label": tr("3. The learning rate of SGD", "3. Шаг обучения SGD"),
         "question": tr("Is the SGD learning rate a metaparameter or a hyperparameter?",
                        "Шаг обучения SGD — метапараметр или гиперпараметр?"),
         "best": "meta",
         "explain": tr(
-            "A metaparameter: it is a parameter of the optimisation operator T(w) = w − β∇L(w), not of any "
+            "A metaparameter: it is a parameter of the optimisation operator T(w) = w − η∇L(w), not of any "
             "distribution of the parameters. (In lecture 2 the step size does shape an implicit variational "
             "distribution of the weights — the distribution that gradient descent produces — but it remains a "
             "parameter of the operator that produces it.)",
-            "Метапараметр: это параметр оператора оптимизации T(w) = w − β∇L(w), а не какого-либо распределения "
+            "Метапараметр: это параметр оператора оптимизации T(w) = w − η∇L(w), а не какого-либо распределения "
             "параметров. (В лекции 2 шаг действительно определяет неявное вариационное распределение весов — то, "
             "которое порождает градиентный спуск, — но остаётся параметром оператора, который его порождает.)"),
     },
@@ -169,48 +176,64 @@ ANSWERS = [(tr("hyperparameter", "гиперпараметр"), "hyper"), (tr("m
            (tr("it depends", "зависит от трактовки"), "depends")]
 
 
-def quiz(question, answer):
+def quiz(question, answer=None):
+    """Print the question in full; the verdict and the explanation only once an answer is chosen."""
     item = QUIZ[question]
-    verdict = tr("Right.", "Верно.") if answer == item["best"] else tr("Not quite.", "Не совсем.")
     print(item["question"])
+    if answer is None:
+        print(tr("Press your answer below the question list.", "Нажмите свой ответ под списком вопросов."))
+        return
+    verdict = tr("Right.", "Верно.") if answer == item["best"] else tr("Not quite.", "Не совсем.")
     print(f"{verdict} {item['explain']}")
 
 
-interact(quiz, question=w.Dropdown(options=[(QUIZ[k]["question"][:60] + "…", k) for k in QUIZ], value="dropout"),
-         answer=w.ToggleButtons(options=ANSWERS, value="meta"))
+# no answer is preselected (value=None), and choosing another question clears the answer again
+question_box = w.Dropdown(options=[(QUIZ[k]["label"], k) for k in QUIZ], value="dropout",
+                          layout=w.Layout(width="auto"))
+answer_box = w.ToggleButtons(options=ANSWERS, value=None)
+question_box.observe(lambda change: setattr(answer_box, "value", None), names="value")
+interact(quiz, question=question_box, answer=answer_box)
 
 # %% [markdown] lang="en"
 # ## 3. Model selection is a bilevel problem
 #
 # Let $\boldsymbol{\theta} \in \mathbb{R}^s$ be everything that is optimised (parameters, variational
-# parameters), $L(\boldsymbol{\theta}, \mathbf{h})$ the differentiable loss that training minimises and
-# $Q(\boldsymbol{\theta}, \mathbf{h})$ the differentiable criterion of the final quality of the model (for
-# instance the validation log-likelihood, or an estimate of the evidence). Then
+# parameters), $L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h})$ the differentiable loss that training
+# minimises and $L_{\text{val}}(\boldsymbol{\theta}, \mathbf{h})$ the criterion of the final quality of the model,
+# written as a loss (for instance minus the validation log-likelihood, or minus an estimate of the evidence). Then
 #
-# $$\mathbf{h}^* = \arg\max_{\mathbf{h} \in \mathbb{H}} Q\bigl(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h}\bigr),
-# \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
-# L(\boldsymbol{\theta}, \mathbf{h}).$$
+# $$\mathbf{h}^* = \arg\min_{\mathbf{h} \in \mathbb{H}} L_{\text{val}}\bigl(\boldsymbol{\theta}^*(\mathbf{h}),
+# \mathbf{h}\bigr), \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
+# L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h}).$$
+#
+# This is the one form of the bilevel problem used in the whole course (lecture 0); for metaparameters write
+# $\boldsymbol{\lambda}$ instead of $\mathbf{h}$. (The course's slides maximise a quality criterion
+# $Q = -L_{\text{val}}$; it is the same problem.)
 #
 # The inner problem is training; the outer one is the choice of hyperparameters (and, in the same way, of
 # metaparameters). Two families of methods solve it: **black-box search**, which only evaluates
-# $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (section 6), and **gradient-based** methods, which
+# $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (section 6), and **gradient-based** methods, which
 # differentiate through $\boldsymbol{\theta}^*(\mathbf{h})$ (lectures 2, 3 and 6).
 
 # %% [markdown] lang="ru"
 # ## 3. Выбор модели — двухуровневая задача
 #
 # Пусть $\boldsymbol{\theta} \in \mathbb{R}^s$ — всё, что оптимизируется (параметры, вариационные параметры),
-# $L(\boldsymbol{\theta}, \mathbf{h})$ — дифференцируемая функция потерь, которую минимизирует обучение, а
-# $Q(\boldsymbol{\theta}, \mathbf{h})$ — дифференцируемый критерий итогового качества модели (например,
-# правдоподобие на валидации или оценка обоснованности). Тогда
+# $L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h})$ — дифференцируемая функция потерь, которую минимизирует
+# обучение, а $L_{\text{val}}(\boldsymbol{\theta}, \mathbf{h})$ — критерий итогового качества модели, записанный
+# как потери (например, логарифм правдоподобия на валидации или оценка обоснованности со знаком минус). Тогда
 #
-# $$\mathbf{h}^* = \arg\max_{\mathbf{h} \in \mathbb{H}} Q\bigl(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h}\bigr),
-# \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
-# L(\boldsymbol{\theta}, \mathbf{h}).$$
+# $$\mathbf{h}^* = \arg\min_{\mathbf{h} \in \mathbb{H}} L_{\text{val}}\bigl(\boldsymbol{\theta}^*(\mathbf{h}),
+# \mathbf{h}\bigr), \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
+# L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h}).$$
+#
+# Это единственная форма двухуровневой задачи во всём курсе (лекция 0); для метапараметров вместо $\mathbf{h}$
+# пишем $\boldsymbol{\lambda}$. (В слайдах курса максимизируется критерий качества $Q = -L_{\text{val}}$; задача
+# та же.)
 #
 # Внутренняя задача — обучение, внешняя — выбор гиперпараметров (и точно так же метапараметров). Её решают два
 # семейства методов: **поиск «чёрным ящиком»**, который лишь вычисляет
-# $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (раздел 6), и **градиентные** методы, которые
+# $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (раздел 6), и **градиентные** методы, которые
 # дифференцируют $\boldsymbol{\theta}^*(\mathbf{h})$ (лекции 2, 3 и 6).
 
 # %% [markdown] lang="en"
@@ -443,14 +466,15 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 # %% [markdown] lang="en"
 # ## 6. Black-box search
 #
-# Most of the time $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ is a **black box**: we can only pick a
+# Most of the time $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ is a **black box**: we can only pick a
 # configuration, train, and read the validation loss. The loop is always the same — choose hyperparameters, build
 # and train the model, measure it on validation data, choose the next hyperparameters, and at the very end measure the
 # chosen model once on the test data. What makes it hard: the space is partly discrete (no gradient), every
 # evaluation is a full training (expensive), and the signal is noisy (a 0.2% gain may be a lucky initialisation).
 #
 # * **Grid search** tries the Cartesian product of a few values per hyperparameter: $k^d$ trainings for $d$
-#   hyperparameters. If only one of them matters, $k^{d-1}$ of every $k^d$ trainings repeat values of it already seen.
+#   hyperparameters. If only one of them matters, the grid tries only $k$ values of it: the other $k^d - k$
+#   trainings repeat values already seen (6 of 9 for $k = 3$, $d = 2$).
 # * **Random search** (Bergstra & Bengio, 2012) draws configurations independently — log-uniformly for scale
 #   parameters such as a learning rate or a penalty weight. With the same budget it tries $n$ *different* values of
 #   every hyperparameter, so it rarely loses to a grid and usually wins when few hyperparameters matter.
@@ -476,7 +500,7 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 # %% [markdown] lang="ru"
 # ## 6. Поиск «чёрным ящиком»
 #
-# Чаще всего $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ — **чёрный ящик**: можно только выбрать конфигурацию,
+# Чаще всего $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ — **чёрный ящик**: можно только выбрать конфигурацию,
 # обучить модель и посмотреть на потери на валидации. Цикл всегда один и тот же: выбрать гиперпараметры, построить
 # и обучить модель, измерить её качество на валидационной выборке, выбрать следующие гиперпараметры, а в самом конце
 # один раз измерить выбранную модель на тестовой выборке. Трудности: пространство отчасти дискретно (градиента нет),
@@ -484,20 +508,21 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 # инициализацией).
 #
 # * **Поиск по сетке** перебирает декартово произведение нескольких значений каждого гиперпараметра: $k^d$ обучений
-#   для $d$ гиперпараметров. Если важен только один из них, то $k^{d-1}$ из каждых $k^d$ обучений повторяют уже
-#   виденные его значения.
-# * **Случайный поиск** (Bergstra, Bengio, 2012) выбирает конфигурации независимо — для масштабных параметров вроде
+#   для $d$ гиперпараметров. Если важен только один из них, сетка пробует лишь $k$ его значений: остальные
+#   $k^d - k$ обучений повторяют уже виденные значения (6 из 9 при $k = 3$, $d = 2$).
+# * **Случайный поиск** (Bergstra и Bengio, 2012) выбирает конфигурации независимо — для масштабных параметров вроде
 #   шага обучения или веса штрафа равномерно в логарифмической шкале. При том же бюджете он пробует $n$ *разных*
 #   значений каждого гиперпараметра, поэтому редко проигрывает сетке и обычно выигрывает, когда важны немногие.
 # * **От грубого к точному**: быстрый случайный поиск по широким диапазонам, затем ещё один по узким диапазонам
 #   вокруг лучших конфигураций и так далее — ручной вариант принципа «исследуй больше там, где было хорошо».
 # * **Байесовская оптимизация** (последовательная оптимизация по модели): по уже проведённым испытаниям строится
-#   вероятностная модель-заменитель функции потерь, а следующая конфигурация выбирается по функции приобретения,
-#   например по ожидаемому улучшению. Классическая модель-заменитель — гауссовский процесс (Snoek и др., 2012);
+#   вероятностная суррогатная модель функции потерь, а следующая конфигурация выбирается по функции
+#   приобретения (acquisition function), например по ожидаемому улучшению. Классическая суррогатная модель —
+#   гауссовский процесс (Snoek и др., 2012);
 #   древовидная парзеновская оценка (Bergstra и др., 2011) моделирует плотности хороших $\ell(\mathbf{h})$ и плохих
 #   $g(\mathbf{h})$ конфигураций и предлагает точку максимума $\ell(\mathbf{h}) / g(\mathbf{h})$. Мы берём её из
 #   библиотеки optuna. Цена — поиск становится последовательным и уже не распараллеливается тривиально.
-# * **Последовательное деление пополам** (Jamieson, Talwalkar, 2016) использует дешёвые неполные обучения:
+# * **Последовательное деление пополам** (Jamieson и Talwalkar, 2016) использует дешёвые неполные обучения:
 #   запускаем $n$ конфигураций с малым бюджетом $r$ (эпохи, шаги), оставляем лучшую $1/\eta$ часть, даём ей в
 #   $\eta$ раз больший бюджет и повторяем — на ступени $i$ обучаются $n_i = \lfloor n \eta^{-i} \rfloor$
 #   конфигураций с бюджетом $r_i = r \eta^i$. Предполагается, что кривые обучения редко пересекаются. **Hyperband**
@@ -513,8 +538,8 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 from metaopt_lib import search
 from metaopt_lib.data import load_digits
 
-print(tr("Hyperband brackets for R = 81, η = 3 (Li et al. 2018, Table 1): (n_i, r_i) per rung",
-         "Серии Hyperband при R = 81, η = 3 (Li и др. 2018, табл. 1): (n_i, r_i) по ступеням"))
+print(tr("Hyperband brackets for R = 81, η = 3 (Li et al., 2018, Table 1): (n_i, r_i) per rung",
+         "Серии Hyperband при R = 81, η = 3 (Li и др., 2018, табл. 1): (n_i, r_i) по ступеням"))
 for s, bracket in zip(range(4, -1, -1), search.hyperband_brackets(81, eta=3)):
     print(f"s = {s}: " + "  ".join(f"({n}, {r:g})" for n, r in bracket))
 
@@ -636,25 +661,25 @@ plt.show()
 #
 # | стратегия | метод | точность top-1, % | параметров, млн | GPU-дней |
 # |---|---|---|---|---|
-# | человек | MobileNets | 70.6 | 4.2 | — |
-# | RL | NASNet-A | 74.0 | 5.3 | 2000 |
-# | RL | Block-QNN | 77.4 | н/д | 96 |
-# | EA | Hierarchical-EAS | 79.7 | 64.0 | 300 |
-# | EA | AmoebaNet-A (N=6, F=190) | 82.8 | 86.7 | 3150 |
-# | RS | Hierarchical-EAS, случайный | 79.0 | н/д | 300 |
-# | SMBO | PNAS (Mobile) | 74.2 | 5.1 | 225 |
-# | GO | DARTS | 73.3 | 4.7 | 4 |
-# | GO | PC-DARTS (ImageNet) | 75.8 | 5.3 | 3.8 |
-# | GO | GDAS | 72.5 | 4.4 | 0.17 |
+# | человек | MobileNets | 70,6 | 4,2 | — |
+# | RL | NASNet-A | 74,0 | 5,3 | 2000 |
+# | RL | Block-QNN | 77,4 | н/д | 96 |
+# | EA | Hierarchical-EAS | 79,7 | 64,0 | 300 |
+# | EA | AmoebaNet-A (N=6, F=190) | 82,8 | 86,7 | 3150 |
+# | RS | Hierarchical-EAS, случайный | 79,0 | н/д | 300 |
+# | SMBO | PNAS (Mobile) | 74,2 | 5,1 | 225 |
+# | GO | DARTS | 73,3 | 4,7 | 4 |
+# | GO | PC-DARTS (ImageNet) | 75,8 | 5,3 | 3,8 |
+# | GO | GDAS | 72,5 | 4,4 | 0,17 |
 #
 # Два вывода. Общие веса и градиенты снижают стоимость на три-четыре порядка (тысячи GPU-дней у обучения с
 # подкреплением и эволюции, единицы — у DARTS). А случайный поиск в том же хорошо устроенном пространстве отстаёт от
 # эволюции всего на 0,7 пункта (79,0 против 79,7): пространство поиска важно не меньше стратегии.
 #
-# *Источники к разделу:* Бергстра и Бенжио, 2012; Бергстра, Бардене, Бенжио и Кегль, 2011; Снук, Ларошель и
-# Адамс, 2012; Акиба и др. (библиотека optuna), 2019; Джеймисон и Талвалкар, 2016; Ли, Джеймисон, Десальво,
-# Ростамизаде и Талвалкар (Hyperband), 2018; Риал, Агарвал, Хуанг и Ле, 2019; Лю, Симонян и Ян (DARTS), 2019;
-# Зоф и Ле, 2017.
+# *Источники к разделу:* Bergstra и Bengio, JMLR 2012; Bergstra, Bardenet, Bengio и Kégl, NeurIPS 2011;
+# Snoek, Larochelle и Adams, NeurIPS 2012; Akiba и др. (библиотека optuna), KDD 2019; Jamieson и Talwalkar,
+# AISTATS 2016; Li, Jamieson, DeSalvo, Rostamizadeh и Talwalkar (Hyperband), JMLR 2018; Real, Aggarwal, Huang и
+# Le, AAAI 2019; Liu, Simonyan и Yang (DARTS), ICLR 2019; Zoph и Le, ICLR 2017.
 
 # %% [markdown] lang="en"
 # ## Check yourself
@@ -666,19 +691,6 @@ plt.show()
 #    $\alpha \to \infty$? Explain both limits.
 # 5. Which of the black-box searches can use the result of a cheap, short training to stop a bad configuration
 #    early, and what does it assume about learning curves?
-#
-# ## References
-#
-# * MacKay D. J. C. Bayesian interpolation. *Neural Computation*, 1992.
-# * Bishop C. M. *Pattern Recognition and Machine Learning*, §3.5. Springer, 2006.
-# * Blei D. M., Kucukelbir A., McAuliffe J. D. Variational inference: a review for statisticians. *JASA*, 2017.
-# * Kingma D. P., Salimans T., Welling M. Variational dropout and the local reparameterization trick. NeurIPS 2015.
-# * Gal Y., Ghahramani Z. Dropout as a Bayesian approximation. ICML 2016.
-# * Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR 2017.
-# * Bergstra J., Bengio Y. Random search for hyper-parameter optimization. *JMLR*, 2012.
-# * Li L. et al. Hyperband: a novel bandit-based approach to hyperparameter optimization. *JMLR*, 2018.
-# * Akiba T. et al. Optuna: a next-generation hyperparameter optimization framework. KDD 2019.
-# * Bakhteev O. Yu., Strijov V. V. Lectures "Metaparameters and metaoptimization", MIPT, 2019–2023.
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
@@ -692,17 +704,59 @@ plt.show()
 #    $\alpha \to \infty$? Объясните оба предела.
 # 5. Какие из методов поиска «чёрным ящиком» могут по результату дешёвого короткого обучения досрочно
 #    остановить плохую конфигурацию и что они предполагают о кривых обучения?
+
+# %% [markdown] lang="en"
+# ## References
 #
+# * MacKay D. J. C. Bayesian interpolation. Neural Computation, 1992.
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Blei D. M., Kucukelbir A., McAuliffe J. D. Variational inference: a review for statisticians. JASA, 2017.
+# * Kingma D. P., Salimans T., Welling M. Variational dropout and the local reparameterization trick. NeurIPS, 2015.
+# * Gal Y., Ghahramani Z. Dropout as a Bayesian approximation: representing model uncertainty in deep learning. ICML,
+#   2016.
+# * Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR, 2017.
+# * Bergstra J., Bengio Y. Random search for hyper-parameter optimization. JMLR, 2012.
+# * Bergstra J., Bardenet R., Bengio Y., Kégl B. Algorithms for hyper-parameter optimization. NeurIPS, 2011.
+# * Snoek J., Larochelle H., Adams R. P. Practical Bayesian optimization of machine learning algorithms. NeurIPS,
+#   2012.
+# * Akiba T., Sano S., Yanase T., Ohta T., Koyama M. Optuna: a next-generation hyperparameter optimization framework.
+#   KDD, 2019.
+# * Jamieson K., Talwalkar A. Non-stochastic best arm identification and hyperparameter optimization. AISTATS, 2016.
+# * Li L., Jamieson K., DeSalvo G., Rostamizadeh A., Talwalkar A. Hyperband: a novel bandit-based approach to
+#   hyperparameter optimization. JMLR, 2018.
+# * Real E., Aggarwal A., Huang Y., Le Q. V. Regularized evolution for image classifier architecture search. AAAI,
+#   2019.
+# * Liu H., Simonyan K., Yang Y. DARTS: differentiable architecture search. ICLR, 2019.
+# * Zoph B., Le Q. V. Neural architecture search with reinforcement learning. ICLR, 2017.
+# * Metaparameters and metaoptimization. Lecture slides, MIPT, 2023.
+# * Bakhteev O. Метаоптимизация и структура [Metaoptimization and structure]. Lecture slides, MIPT, 2019 (in
+#   Russian).
+# * Chung S.-C. Hyperparameter search and meta learning. Lecture slides, NSYSU (the table of architecture-search
+#   methods).
+
+# %% [markdown] lang="ru"
 # ## Литература
 #
-# * MacKay D. J. C. Байесовская интерполяция (Bayesian interpolation). *Neural Computation*, 1992.
-# * Bishop C. M. Распознавание образов и машинное обучение (Pattern Recognition and Machine Learning), §3.5, 2006.
-# * Blei D. M. и др. Вариационный вывод: обзор для статистиков (Variational inference: a review for
-#   statisticians). *JASA*, 2017.
-# * Kingma D. P. и др. Вариационный dropout и локальная репараметризация. NeurIPS 2015.
-# * Gal Y., Ghahramani Z. Dropout как байесовское приближение. ICML 2016.
-# * Jang E. и др. Категориальная репараметризация через Gumbel-softmax. ICLR 2017.
-# * Bergstra J., Bengio Y. Случайный поиск гиперпараметров. *JMLR*, 2012.
-# * Li L. и др. Hyperband: бандитский подход к оптимизации гиперпараметров. *JMLR*, 2018.
-# * Akiba T. и др. Optuna: система оптимизации гиперпараметров нового поколения. KDD 2019.
-# * Бахтеев О. Ю., Стрижов В. В. Лекции «Метапараметры и метаоптимизация», МФТИ, 2019–2023.
+# * MacKay D. J. C. Bayesian interpolation. Neural Computation, 1992.
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Blei D. M., Kucukelbir A., McAuliffe J. D. Variational inference: a review for statisticians. JASA, 2017.
+# * Kingma D. P., Salimans T., Welling M. Variational dropout and the local reparameterization trick. NeurIPS, 2015.
+# * Gal Y., Ghahramani Z. Dropout as a Bayesian approximation: representing model uncertainty in deep learning. ICML,
+#   2016.
+# * Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR, 2017.
+# * Bergstra J., Bengio Y. Random search for hyper-parameter optimization. JMLR, 2012.
+# * Bergstra J., Bardenet R., Bengio Y., Kégl B. Algorithms for hyper-parameter optimization. NeurIPS, 2011.
+# * Snoek J., Larochelle H., Adams R. P. Practical Bayesian optimization of machine learning algorithms. NeurIPS,
+#   2012.
+# * Akiba T., Sano S., Yanase T., Ohta T., Koyama M. Optuna: a next-generation hyperparameter optimization framework.
+#   KDD, 2019.
+# * Jamieson K., Talwalkar A. Non-stochastic best arm identification and hyperparameter optimization. AISTATS, 2016.
+# * Li L., Jamieson K., DeSalvo G., Rostamizadeh A., Talwalkar A. Hyperband: a novel bandit-based approach to
+#   hyperparameter optimization. JMLR, 2018.
+# * Real E., Aggarwal A., Huang Y., Le Q. V. Regularized evolution for image classifier architecture search. AAAI,
+#   2019.
+# * Liu H., Simonyan K., Yang Y. DARTS: differentiable architecture search. ICLR, 2019.
+# * Zoph B., Le Q. V. Neural architecture search with reinforcement learning. ICLR, 2017.
+# * Metaparameters and metaoptimization. Слайды лекций, МФТИ, 2023.
+# * Бахтеев О. Ю. Метаоптимизация и структура. Слайды лекций, МФТИ, 2019.
+# * Chung S.-C. Hyperparameter search and meta learning. Слайды лекций, NSYSU (таблица методов поиска архитектуры).

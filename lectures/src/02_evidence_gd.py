@@ -89,7 +89,7 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # \beta^2\operatorname{Tr}\mathbf{H}^2 \qquad \text{when } \beta\,\lambda_{\max}(\mathbf{H}) \le 0.68,$$
 #
 # so the ELBO stays a lower bound when the determinant is replaced by traces. Averaged over $r$ runs
-# (seed 000's statement):
+# (as stated in the 2023 MIPT lecture slides):
 #
 # $$\mathsf{S}(q') - \mathsf{S}(q) \simeq \frac{1}{r}\sum_{g=1}^{r}\Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}^g)
 # - \beta^2\operatorname{Tr}\big[\mathbf{H}(\mathbf{w}^g)\mathbf{H}(\mathbf{w}^g)\big]\Big),$$
@@ -115,8 +115,8 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # $$\log\big|\det(\mathbf{I} - \beta\mathbf{H})\big| \;\ge\; -\beta\operatorname{Tr}\mathbf{H} -
 # \beta^2\operatorname{Tr}\mathbf{H}^2 \qquad \text{при } \beta\,\lambda_{\max}(\mathbf{H}) \le 0.68,$$
 #
-# поэтому ELBO остаётся нижней оценкой и после замены определителя следами. Усредняя по $r$ запускам (утверждение
-# из исходных слайдов 000):
+# поэтому ELBO остаётся нижней оценкой и после замены определителя следами. Усредняя по $r$ запускам (как в
+# слайдах лекций МФТИ 2023 года):
 #
 # $$\mathsf{S}(q') - \mathsf{S}(q) \simeq \frac{1}{r}\sum_{g=1}^{r}\Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}^g)
 # - \beta^2\operatorname{Tr}\big[\mathbf{H}(\mathbf{w}^g)\mathbf{H}(\mathbf{w}^g)\big]\Big),$$
@@ -133,7 +133,7 @@ ax.text(evidence.BOUND_RADIUS + 0.01, -2.5, r"$x = 0.68$")
 ax.set_xlabel(tr(r"$x = \beta\lambda$ (step times a Hessian eigenvalue)",
                  r"$x = \beta\lambda$ (шаг, умноженный на собственное число гессиана)"))
 ax.set_title(tr("The trace bound holds eigenvalue by eigenvalue up to 0.68",
-                "Оценка через следы верна для каждого собственного числа до 0.68"))
+                "Оценка через следы верна для каждого собственного числа до 0,68"))
 ax.legend()
 plt.show()
 
@@ -141,14 +141,14 @@ plt.show()
 # ## 3. The estimator
 #
 # Summing the entropy changes over $\tau$ steps and adding the initial entropy $\mathsf{S}(q^0)$ gives the
-# estimate of the evidence after $\tau$ steps (Duvenaud, Maclaurin & Adams 2016; seed 000 credits Maclaurin et
-# al. 2015, whose reversible-learning work it grew from):
+# estimate of the evidence after $\tau$ steps (Duvenaud, Maclaurin & Adams 2016; the 2023 MIPT lecture slides
+# credit Maclaurin et al. 2015, whose reversible-learning work it grew from):
 #
 # $$\log \hat p(\mathbf{Y} \mid \mathfrak{D}, \mathbf{h}) = \frac{1}{r}\sum_{g=1}^{r}\log p(\mathbf{Y},
 # \mathbf{w}_\tau^g \mid \mathfrak{D}, \mathbf{h}) + \mathsf{S}(q^0) + \frac{1}{r}\sum_{b=0}^{\tau-1}\sum_{g=1}^{r}
 # \Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g) - \beta^2\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g)^2\Big).$$
 #
-# Seed 000 writes the first term as $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$ with $L$ the **log joint**
+# The slides write the first term as $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$ with $L$ the **log joint**
 # (so it is added, not subtracted); the steps ascend that log joint. We start from the prior,
 # $q^0 = p(\mathbf{w} \mid \mathbf{h}) = \mathcal{N}(\mathbf{0}, \alpha^{-1}\mathbf{I})$, on Bayesian linear
 # regression. There $\mathbf{H} = \mathbf{X}^\top\mathbf{X}/\sigma^2 + \alpha\mathbf{I}$ is constant, every $q^\tau$
@@ -159,14 +159,14 @@ plt.show()
 # ## 3. Оценка
 #
 # Суммируя изменения энтропии за $\tau$ шагов и добавляя начальную энтропию $\mathsf{S}(q^0)$, получаем оценку
-# обоснованности после $\tau$ шагов (Duvenaud, Maclaurin & Adams 2016; исходные слайды 000 ссылаются на Maclaurin
-# et al. 2015 — работу об обратимом обучении, из которой выросла эта идея):
+# обоснованности после $\tau$ шагов (Duvenaud, Maclaurin и Adams, 2016; слайды лекций МФТИ 2023 года ссылаются на
+# Maclaurin и др., 2015, — работу об обратимом обучении, из которой выросла эта идея):
 #
 # $$\log \hat p(\mathbf{Y} \mid \mathfrak{D}, \mathbf{h}) = \frac{1}{r}\sum_{g=1}^{r}\log p(\mathbf{Y},
 # \mathbf{w}_\tau^g \mid \mathfrak{D}, \mathbf{h}) + \mathsf{S}(q^0) + \frac{1}{r}\sum_{b=0}^{\tau-1}\sum_{g=1}^{r}
 # \Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g) - \beta^2\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g)^2\Big).$$
 #
-# В слайдах 000 первое слагаемое записано как $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$, где $L$ —
+# В слайдах первое слагаемое записано как $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$, где $L$ —
 # **логарифм совместного распределения** (поэтому оно прибавляется, а не вычитается); шаги делаются в сторону его
 # роста. Начинаем с априорного распределения $q^0 = p(\mathbf{w} \mid \mathbf{h}) = \mathcal{N}(\mathbf{0},
 # \alpha^{-1}\mathbf{I})$ на байесовской линейной регрессии. Здесь $\mathbf{H} = \mathbf{X}^\top\mathbf{X}/\sigma^2
@@ -214,8 +214,11 @@ print(tr(f"exact log evidence {log_ev:.2f}; best estimate {float(est.log_evidenc
 # %% [markdown] lang="en"
 # ## 4. Why the estimate peaks: the onset of overfitting
 #
-# The energy term climbs while the runs move from the prior towards the mode; the entropy term only falls: every
-# step contracts the cloud of runs by $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$. Gradient descent does **not**
+# The energy term climbs while the runs move from the prior towards the mode; the entropy term only falls. Here
+# $\mathbf{H}$ is positive definite and $0 < \beta\lambda_i < 2$, so every step contracts the cloud of runs by
+# $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$. (That needs a positive-definite $\mathbf{H}$: near a saddle point or
+# a maximum of a non-convex loss, $\mathbf{H}$ has negative eigenvalues, a step stretches the cloud along their
+# directions, and the entropy can grow.) Gradient descent does **not**
 # minimise $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: it keeps shrinking $q^\tau$
 # towards a point, past the width of the posterior, and as $\tau \to \infty$ the entropy goes to $-\infty$.
 # The estimate therefore rises, peaks and falls. Duvenaud et al. read the peak as the point where further
@@ -227,11 +230,14 @@ print(tr(f"exact log evidence {log_ev:.2f}; best estimate {float(est.log_evidenc
 # %% [markdown] lang="ru"
 # ## 4. Почему у оценки есть максимум: начало переобучения
 #
-# Энергия растёт, пока запуски движутся от априорного распределения к моде; энтропия только убывает: каждый шаг
-# сжимает облако запусков в $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$ раз. Градиентный спуск **не** минимизирует
+# Энергия растёт, пока запуски движутся от априорного распределения к моде; энтропия только убывает. Здесь
+# $\mathbf{H}$ положительно определена и $0 < \beta\lambda_i < 2$, поэтому каждый шаг сжимает облако запусков в
+# $1/|\det(\mathbf{I} - \beta\mathbf{H})| > 1$ раз. (Для этого нужна положительная определённость $\mathbf{H}$:
+# около седловой точки или максимума невыпуклой функции потерь у $\mathbf{H}$ есть отрицательные собственные
+# числа, шаг растягивает облако вдоль соответствующих направлений, и энтропия может расти.) Градиентный спуск **не** минимизирует
 # $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: он продолжает стягивать $q^\tau$ к точке,
 # сильнее, чем ширина апостериорного распределения, и при $\tau \to \infty$ энтропия стремится к $-\infty$.
-# Поэтому оценка растёт, достигает максимума и падает. Дювено и соавторы трактуют максимум как момент, после
+# Поэтому оценка растёт, достигает максимума и падает. Duvenaud и др. трактуют максимум как момент, после
 # которого дальнейшая оптимизация начинает переобучать; остановка в этот момент (ранняя остановка) даёт лучшее
 # вариационное приближение в этом неявном семействе. Оценка остаётся ниже точной обоснованности: градиентный спуск
 # сжимает каждое направление со своим множителем $(1 - \beta\lambda_i)$, а апостериорному распределению нужна
@@ -383,22 +389,23 @@ plt.show()
 # %% [markdown] lang="en"
 # ## References
 #
-# * D. Duvenaud, D. Maclaurin, R. P. Adams. Early stopping as nonparametric variational inference. AISTATS 2016.
-# * D. Maclaurin, D. Duvenaud, R. P. Adams. Gradient-based hyperparameter optimization through reversible
-#   learning. ICML 2015.
-# * M. F. Hutchinson. A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines.
+# * Duvenaud D., Maclaurin D., Adams R. P. Early stopping as nonparametric variational inference. AISTATS, 2016.
+# * Maclaurin D., Duvenaud D., Adams R. P. Gradient-based hyperparameter optimization through reversible learning.
+#   ICML, 2015.
+# * Hutchinson M. F. A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines.
 #   Communications in Statistics — Simulation and Computation, 1990.
-# * C. M. Bishop. Pattern Recognition and Machine Learning, §3.5 (the evidence of linear regression). 2006.
-# * Seed 000: "Metaparameters and metaoptimization", MIPT 2023 (slides "Gradient descent for evidence estimation").
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Metaparameters and metaoptimization. Lecture slides, MIPT, 2023 (the slides on gradient descent for evidence
+#   estimation).
 
 # %% [markdown] lang="ru"
 # ## Литература
 #
-# * Duvenaud D., Maclaurin D., Adams R. P. Ранняя остановка как непараметрический вариационный вывод (Early
-#   stopping as nonparametric variational inference). AISTATS, 2016.
-# * Maclaurin D., Duvenaud D., Adams R. P. Оптимизация гиперпараметров по градиенту через обратимое обучение
-#   (Gradient-based hyperparameter optimization through reversible learning). ICML, 2015.
-# * Hutchinson M. F. Стохастическая оценка следа матрицы влияния для сглаживающих сплайнов Лапласа. 1990.
-# * Bishop C. M. Распознавание образов и машинное обучение, §3.5 (обоснованность линейной регрессии), 2006.
-# * Исходные слайды 000: «Метапараметры и метаоптимизация», МФТИ, 2023 (слайды об оценке обоснованности
-#   градиентным спуском).
+# * Duvenaud D., Maclaurin D., Adams R. P. Early stopping as nonparametric variational inference. AISTATS, 2016.
+# * Maclaurin D., Duvenaud D., Adams R. P. Gradient-based hyperparameter optimization through reversible learning.
+#   ICML, 2015.
+# * Hutchinson M. F. A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines.
+#   Communications in Statistics — Simulation and Computation, 1990.
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Metaparameters and metaoptimization. Слайды лекций, МФТИ, 2023 (слайды об оценке обоснованности градиентным
+#   спуском).
