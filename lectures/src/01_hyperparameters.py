@@ -150,11 +150,11 @@ QUIZ = {
         "explain": tr(
             "A metaparameter. The temperature does not describe our beliefs about the structure: it controls how "
             "closely the continuous relaxation approximates discrete structures, i.e. the optimisation problem "
-            "we solve. The course's slides write it as λ_temp among the metaparameters in "
+            "we solve. O. Bakhteev's 2019 MIPT lecture slides write it as λ_temp among the metaparameters in "
             "p(w, Γ | h, λ_temp) and anneal it during training.",
             "Метапараметр. Температура не выражает наших представлений о структуре: она управляет тем, насколько "
             "непрерывная релаксация близка к дискретным структурам, то есть задачей оптимизации, которую мы "
-            "решаем. В слайдах курса она обозначена λ_temp среди метапараметров в p(w, Γ | h, λ_temp), и её "
+            "решаем. В слайдах лекций О. Ю. Бахтеева (МФТИ, 2019) она обозначена λ_temp среди метапараметров в p(w, Γ | h, λ_temp), и её "
             "постепенно понижают в ходе обучения."),
     },
     "lr": {
@@ -207,7 +207,7 @@ interact(quiz, question=question_box, answer=answer_box)
 # L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h}).$$
 #
 # This is the one form of the bilevel problem used in the whole course (lecture 0); for metaparameters write
-# $\boldsymbol{\lambda}$ instead of $\mathbf{h}$. (The course's slides maximise a quality criterion
+# $\boldsymbol{\lambda}$ instead of $\mathbf{h}$. (The course's MIPT lecture slides maximise a quality criterion
 # $Q = -L_{\text{val}}$; it is the same problem.)
 #
 # The inner problem is training; the outer one is the choice of hyperparameters (and, in the same way, of
@@ -228,7 +228,7 @@ interact(quiz, question=question_box, answer=answer_box)
 # L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h}).$$
 #
 # Это единственная форма двухуровневой задачи во всём курсе (лекция 0); для метапараметров вместо $\mathbf{h}$
-# пишем $\boldsymbol{\lambda}$. (В слайдах курса максимизируется критерий качества $Q = -L_{\text{val}}$; задача
+# пишем $\boldsymbol{\lambda}$. (В слайдах лекций МФТИ максимизируется критерий качества $Q = -L_{\text{val}}$; задача
 # та же.)
 #
 # Внутренняя задача — обучение, внешняя — выбор гиперпараметров (и точно так же метапараметров). Её решают два
@@ -396,7 +396,7 @@ interact(evidence_vs_noise, log10_alpha=w.FloatSlider(value=1.0, min=-3.0, max=4
 #
 # Since the last KL divergence is non-negative, the ELBO is a lower bound on the log evidence, and maximising
 # it over $q$ is the same as minimising $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D}, \mathbf{h}))$:
-# the bound is tight exactly when $q$ is the posterior. (One of the course's Russian slides writes the KL
+# the bound is tight exactly when $q$ is the posterior. (O. Bakhteev's 2019 MIPT lecture slides write the KL
 # divergence to the posterior *equal* to the ELBO; it is not: the two add up to the log evidence.) The
 # distribution of the parameters produced by an optimisation procedure can itself be read as a variational
 # distribution — the idea of lecture 2.
@@ -417,8 +417,8 @@ interact(evidence_vs_noise, log10_alpha=w.FloatSlider(value=1.0, min=-3.0, max=4
 #
 # Последняя KL-дивергенция неотрицательна, поэтому ELBO — нижняя оценка логарифма обоснованности (вариационная
 # оценка), а её максимизация по $q$ равносильна минимизации $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D},
-# \mathbf{h}))$: оценка точна ровно тогда, когда $q$ совпадает с апостериорным распределением. (На одном из
-# русскоязычных слайдов курса KL-дивергенция до апостериорного распределения *приравнена* к ELBO; это неверно:
+# \mathbf{h}))$: оценка точна ровно тогда, когда $q$ совпадает с апостериорным распределением. (В слайдах
+# лекций О. Ю. Бахтеева (МФТИ, 2019) KL-дивергенция до апостериорного распределения *приравнена* к ELBO; это неверно:
 # в сумме они дают логарифм обоснованности.) Распределение параметров, которое порождает процедура оптимизации,
 # тоже можно считать вариационным — это идея лекции 2.
 #
@@ -609,7 +609,7 @@ plt.show()
 #
 # Neural architecture search (NAS) applies the same loop to the structure of the network: a **search space** (cells,
 # operations, connections), a **search strategy** and a way to **estimate performance** cheaply. The strategies of
-# the survey table in the course's slides: reinforcement learning (RL: a controller generates architectures,
+# the survey table in S.-C. Chung's lecture (NSYSU): reinforcement learning (RL: a controller generates architectures,
 # rewarded by validation accuracy), evolutionary algorithms (EA), gradient optimisation of a continuous relaxation
 # (GO: DARTS and its family, one-shot models that share weights), random search (RS) and sequential model-based
 # optimisation (SMBO). A few rows (ImageNet; numbers as quoted there, at different image sizes and settings, so
@@ -653,7 +653,7 @@ plt.show()
 #
 # Поиск архитектуры нейросети (NAS) применяет тот же цикл к структуре сети: нужны **пространство поиска** (ячейки,
 # операции, связи), **стратегия поиска** и способ дёшево **оценивать качество**. Стратегии из обзорной таблицы в
-# слайдах курса: обучение с подкреплением (RL: контроллер порождает архитектуры и получает награду — точность на
+# лекции S.-C. Chung (NSYSU): обучение с подкреплением (RL: контроллер порождает архитектуры и получает награду — точность на
 # валидации), эволюционные алгоритмы (EA), градиентная оптимизация непрерывной релаксации (GO: семейство DARTS,
 # «однократные» модели с общими весами), случайный поиск (RS) и последовательная оптимизация по модели (SMBO).
 # Несколько строк (ImageNet; числа приведены как в таблице, при разных размерах изображений и условиях, поэтому
