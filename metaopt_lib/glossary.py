@@ -177,7 +177,7 @@ FORBIDDEN: tuple[Forbidden, ...] = (
 PAIR_RULES: tuple[tuple[str, str, str], ...] = (
     (r"переобуч", r"overfit", "«переобучение» means overfitting only; retraining is «дообучение»/«обучение заново»"),
     (r"(?<![\w-])пакет", r"^(?!.*\bbatch)", "batch = «батч»: «пакет» only for a software package"),
-    (r"контрол(?!\w*\s+сложност)(?!лер)", r"^(?!.*\b(query|test set|test accuracy))",
+    (r"(?<![\w-])контрол(?!\w*\s+сложност)(?!лер)", r"^(?!.*\b(query|test set|test accuracy))",
      "the query set is «запросное множество», the test set «тестовая выборка»"),
 )
 

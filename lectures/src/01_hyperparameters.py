@@ -685,25 +685,110 @@ plt.show()
 # ## Check yourself
 #
 # 1. Give an example of a quantity that is a hyperparameter in one model and a metaparameter in another.
+#    <details><summary>Answer</summary>
+#
+#    The weight of an L2 penalty. In
+#    $L_{\text{train}} = -\log p(\mathcal{D} \mid \mathbf{w}) + \lambda\|\mathbf{w}\|^2$ it is a parameter of the
+#    optimisation problem — a metaparameter. In a Bayesian model with the prior
+#    $\mathcal{N}(\mathbf{0}, \alpha^{-1}\mathbf{I})$ the same number ($\alpha = 2\lambda$) is a parameter of the
+#    prior — a hyperparameter. The dropout rate of the quiz is another example.
+#
+#    </details>
 # 2. Why does maximising the evidence over $\alpha$ not need a validation set? What does it assume instead?
+#    <details><summary>Answer</summary>
+#
+#    The evidence integrates the parameters out: it scores the whole family of models allowed by the prior, not one
+#    fitted model. By the chain rule $p(\mathbf{y} \mid \alpha) = \prod_i p(y_i \mid y_{<i}, \alpha)$, so every
+#    point is predicted once before it is seen — a built-in validation. What it assumes instead: that the model is
+#    right (a linear model with Gaussian noise and a Gaussian prior); if the model is misspecified, the evidence
+#    can prefer a bad $\alpha$.
+#
+#    </details>
 # 3. Show that the ELBO equals the log evidence if and only if $q$ is the posterior.
+#    <details><summary>Answer</summary>
+#
+#    From
+#    $\log p(\mathcal{D} \mid \mathbf{h}) = \text{ELBO}(q) + \mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D}, \mathbf{h}))$
+#    and Gibbs' inequality: the KL divergence is non-negative and equals zero if and only if
+#    $q = p(\mathbf{w} \mid \mathcal{D}, \mathbf{h})$ almost everywhere.
+#
+#    </details>
 # 4. The evidence of the regression above as a function of $\alpha$: what happens as $\alpha \to 0$ and as
 #    $\alpha \to \infty$? Explain both limits.
+#    <details><summary>Answer</summary>
+#
+#    As $\alpha \to \infty$ the prior collapses to $\mathbf{w} = \mathbf{0}$ and the evidence tends to the finite
+#    $\log\mathcal{N}(\mathbf{y} \mid \mathbf{0}, \sigma^2\mathbf{I})$: the model explains nothing and calls all of
+#    $\mathbf{y}$ noise. As $\alpha \to 0$ the prior spreads its mass over ever larger weights: the fit term tends
+#    to that of least squares, but $\log|\sigma^2\mathbf{I} + \alpha^{-1}\mathbf{X}\mathbf{X}^\top|$ grows like
+#    $-d\log\alpha$, so the log evidence falls to $-\infty$ (Occam's razor).
+#
+#    </details>
 # 5. Which of the black-box searches can use the result of a cheap, short training to stop a bad configuration
 #    early, and what does it assume about learning curves?
+#    <details><summary>Answer</summary>
+#
+#    Successive halving and Hyperband: they train many configurations with a small budget and continue only the
+#    best. They assume that learning curves rarely cross — a configuration that is bad after a short training stays
+#    bad; Hyperband hedges this by also running brackets that start with larger budgets.
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Приведите пример величины, которая в одной модели является гиперпараметром, а в другой — метапараметром.
+#    <details><summary>Ответ</summary>
+#
+#    Вес штрафа L2. В $L_{\text{train}} = -\log p(\mathcal{D} \mid \mathbf{w}) + \lambda\|\mathbf{w}\|^2$ это
+#    параметр задачи оптимизации, то есть метапараметр. В байесовской модели с априорным распределением
+#    $\mathcal{N}(\mathbf{0}, \alpha^{-1}\mathbf{I})$ то же число ($\alpha = 2\lambda$) — параметр априорного
+#    распределения, то есть гиперпараметр. Другой пример — доля dropout из теста.
+#
+#    </details>
 # 2. Почему для максимизации обоснованности по $\alpha$ не нужна валидационная выборка? Что предполагается
 #    взамен?
+#    <details><summary>Ответ</summary>
+#
+#    Обоснованность интегрирует по параметрам: она оценивает всё семейство моделей, допустимых априорным
+#    распределением, а не одну обученную модель. По правилу произведения
+#    $p(\mathbf{y} \mid \alpha) = \prod_i p(y_i \mid y_{<i}, \alpha)$, то есть каждая точка предсказывается один
+#    раз до того, как её увидели, — валидация встроена. Взамен предполагается, что модель верна (линейная модель,
+#    гауссовский шум, гауссовское априорное распределение); если модель неверна, обоснованность может выбрать
+#    плохое $\alpha$.
+#
+#    </details>
 # 3. Докажите, что ELBO равна логарифму обоснованности тогда и только тогда, когда $q$ — апостериорное
 #    распределение.
+#    <details><summary>Ответ</summary>
+#
+#    Из
+#    $\log p(\mathcal{D} \mid \mathbf{h}) = \text{ELBO}(q) + \mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D}, \mathbf{h}))$
+#    и неравенства Гиббса: KL-дивергенция неотрицательна и равна нулю тогда и только тогда, когда
+#    $q = p(\mathbf{w} \mid \mathcal{D}, \mathbf{h})$ почти всюду.
+#
+#    </details>
 # 4. Как ведёт себя обоснованность регрессии выше как функция $\alpha$ при $\alpha \to 0$ и при
 #    $\alpha \to \infty$? Объясните оба предела.
+#    <details><summary>Ответ</summary>
+#
+#    При $\alpha \to \infty$ априорное распределение стягивается в $\mathbf{w} = \mathbf{0}$, и обоснованность
+#    стремится к конечному $\log\mathcal{N}(\mathbf{y} \mid \mathbf{0}, \sigma^2\mathbf{I})$: модель ничего не
+#    объясняет и считает весь $\mathbf{y}$ шумом. При $\alpha \to 0$ априорная масса размазывается по всё бо́льшим
+#    весам: слагаемое качества подгонки стремится к значению метода наименьших квадратов, но
+#    $\log|\sigma^2\mathbf{I} + \alpha^{-1}\mathbf{X}\mathbf{X}^\top|$ растёт как $-d\log\alpha$, и логарифм
+#    обоснованности падает до $-\infty$ (бритва Оккама).
+#
+#    </details>
 # 5. Какие из методов поиска «чёрным ящиком» могут по результату дешёвого короткого обучения досрочно
 #    остановить плохую конфигурацию и что они предполагают о кривых обучения?
+#    <details><summary>Ответ</summary>
+#
+#    Последовательное деление пополам и Hyperband: они обучают много конфигураций с малым бюджетом и продолжают
+#    только лучшие. Предполагается, что кривые обучения редко пересекаются — конфигурация, плохая после короткого
+#    обучения, остаётся плохой; Hyperband страхуется, запуская и серии с бо́льшим начальным бюджетом.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References

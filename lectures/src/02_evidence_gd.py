@@ -74,7 +74,8 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 #
 # Draw a starting point $\mathbf{w}_0 \sim q^0$ and take steps on $L(\mathbf{w}) = -\log p(\mathbf{Y}, \mathbf{w}
 # \mid \mathfrak{D}, \mathbf{h})$:
-# $\mathbf{w}' = T(\mathbf{w}) = \mathbf{w} - \beta \nabla L(\mathbf{w})$. The points $\mathbf{w}_\tau$ are
+# $\mathbf{w}' = T(\mathbf{w}) = \mathbf{w} - \beta \nabla L(\mathbf{w})$ (the step is $\beta$ here, the letter of
+# the slides; elsewhere the course writes $\eta$ — lecture 0). The points $\mathbf{w}_\tau$ are
 # distributed by some $q^\tau$ we never write down. If $T$ is a **bijection** — guaranteed when $\nabla L$ is
 # Lipschitz with constant $\ell$ and $\beta < 1/\ell$ — the change of variables gives the entropy exactly:
 #
@@ -101,7 +102,8 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 #
 # Выберем начальную точку $\mathbf{w}_0 \sim q^0$ и будем делать шаги по $L(\mathbf{w}) = -\log p(\mathbf{Y},
 # \mathbf{w} \mid \mathfrak{D}, \mathbf{h})$: $\mathbf{w}' = T(\mathbf{w}) = \mathbf{w} - \beta \nabla
-# L(\mathbf{w})$. Точки $\mathbf{w}_\tau$ распределены по некоторому $q^\tau$, которое мы никогда не выписываем.
+# L(\mathbf{w})$ (шаг здесь обозначен $\beta$, как в слайдах; в остальном курсе — $\eta$, см. лекцию 0). Точки
+# $\mathbf{w}_\tau$ распределены по некоторому $q^\tau$, которое мы никогда не выписываем.
 # Если $T$ — **биекция** (это так, когда градиент $\nabla L$ липшицев с константой $\ell$ и $\beta < 1/\ell$),
 # замена переменных даёт энтропию точно:
 #
@@ -364,27 +366,117 @@ plt.show()
 # ## Check yourself
 #
 # 1. Why must the gradient step be a bijection for the entropy formula, and what condition on $\beta$ ensures it?
+#    <details><summary>Answer</summary>
+#
+#    The change of variables $q'(T(\mathbf{w})) = q(\mathbf{w}) / |\det \mathbf{J}_T(\mathbf{w})|$ needs $T$ to be
+#    one-to-one; otherwise the densities of several points add up at one image. If $\nabla L$ is $\ell$-Lipschitz
+#    and $\beta < 1/\ell$, then
+#    $\|T(\mathbf{w}) - T(\mathbf{w}')\| \ge (1 - \beta\ell)\|\mathbf{w} - \mathbf{w}'\| > 0$ for
+#    $\mathbf{w} \ne \mathbf{w}'$.
+#
+#    </details>
 # 2. Show that $\log(1 - x) \ge -x - x^2$ for $x \le 0.68$ and that it fails slightly above. What happens to the
 #    estimate if $\beta\lambda_{\max} = 0.9$?
+#    <details><summary>Answer</summary>
+#
+#    Let $g(x) = \log(1 - x) + x + x^2$; $g(0) = 0$ and $g'(x) = x(1 - 2x)/(1 - x)$. So $g$ decreases on $x \le 0$
+#    (hence $g \ge 0$ there), increases on $[0, 1/2]$ and decreases after, crossing zero near $x \approx 0.684$
+#    ($g(0.68) \approx 0.003$, $g(0.69) \approx -0.005$). At $\beta\lambda_{\max} = 0.9$ the term of the largest
+#    eigenvalue is $-1.71$ instead of $\log 0.1 = -2.30$: the traces overstate the entropy, and the estimate is no
+#    longer a lower bound — it can exceed the evidence.
+#
+#    </details>
 # 3. Why does the entropy of $q^\tau$ go to $-\infty$ while the energy stays bounded? What does the maximum of the
 #    estimate mean?
+#    <details><summary>Answer</summary>
+#
+#    Each step multiplies the volume of the cloud by $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$ (a constant here),
+#    so $\mathsf{S}(q^\tau)$ falls linearly in $\tau$ to $-\infty$, while the energy tends to the finite log joint
+#    at the mode. The maximum is the step after which the gain in fit no longer pays for the lost entropy: the best
+#    member of the implicit variational family, read as the onset of overfitting (early stopping).
+#
+#    </details>
 # 4. Hutchinson's estimator of $\operatorname{Tr}\mathbf{H}$ is unbiased. Is $-\beta\,\mathbf{v}^\top\mathbf{H}\mathbf{v}
 #    - \beta^2\|\mathbf{H}\mathbf{v}\|^2$ an unbiased estimate of the trace bound? Of $\log|\det(\mathbf{I} -
 #    \beta\mathbf{H})|$?
+#    <details><summary>Answer</summary>
+#
+#    Yes for the trace bound: for probes with $\mathsf{E}\,\mathbf{v}\mathbf{v}^\top = \mathbf{I}$,
+#    $\mathsf{E}\,\mathbf{v}^\top\mathbf{H}\mathbf{v} = \operatorname{Tr}\mathbf{H}$ and
+#    $\mathsf{E}\|\mathbf{H}\mathbf{v}\|^2 = \mathsf{E}\,\mathbf{v}^\top\mathbf{H}^2\mathbf{v} = \operatorname{Tr}\mathbf{H}^2$.
+#    No for $\log|\det(\mathbf{I} - \beta\mathbf{H})|$: the expression estimates the bound, which lies below the
+#    log-determinant.
+#
+#    </details>
 # 5. Why is the estimate below the exact evidence even on a linear-Gaussian model, where every $q^\tau$ is Gaussian?
+#    <details><summary>Answer</summary>
+#
+#    $q^\tau$ has the covariance $\alpha^{-1}(\mathbf{I} - \beta\mathbf{H})^{2\tau}$: gradient descent shrinks the
+#    eigendirection $i$ of the prior by $(1 - \beta\lambda_i)^\tau$, while the posterior needs the covariance
+#    $\mathbf{H}^{-1}$, i.e. $1/\lambda_i$ in direction $i$. The directions would need different numbers of steps,
+#    so for every $\tau$ the gap $\mathrm{KL}(q^\tau \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h})) > 0$ (and
+#    the trace bound adds its own gap).
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Почему для формулы энтропии шаг градиентного спуска должен быть биекцией и какое условие на $\beta$ это
 #    гарантирует?
+#    <details><summary>Ответ</summary>
+#
+#    Замена переменных $q'(T(\mathbf{w})) = q(\mathbf{w}) / |\det \mathbf{J}_T(\mathbf{w})|$ требует, чтобы $T$
+#    было взаимно однозначным; иначе в одном образе складываются плотности нескольких точек. Если $\nabla L$
+#    липшицев с константой $\ell$ и $\beta < 1/\ell$, то
+#    $\|T(\mathbf{w}) - T(\mathbf{w}')\| \ge (1 - \beta\ell)\|\mathbf{w} - \mathbf{w}'\| > 0$ при
+#    $\mathbf{w} \ne \mathbf{w}'$.
+#
+#    </details>
 # 2. Докажите, что $\log(1 - x) \ge -x - x^2$ при $x \le 0.68$ и что чуть выше неравенство нарушается. Что
 #    произойдёт с оценкой при $\beta\lambda_{\max} = 0.9$?
+#    <details><summary>Ответ</summary>
+#
+#    Пусть $g(x) = \log(1 - x) + x + x^2$; $g(0) = 0$ и $g'(x) = x(1 - 2x)/(1 - x)$. Значит, $g$ убывает при
+#    $x \le 0$ (поэтому там $g \ge 0$), возрастает на $[0, 1/2]$ и затем убывает, переходя через ноль около
+#    $x \approx 0.684$ ($g(0.68) \approx 0.003$, $g(0.69) \approx -0.005$). При $\beta\lambda_{\max} = 0.9$
+#    слагаемое наибольшего собственного числа равно $-1.71$ вместо $\log 0.1 = -2.30$: следы завышают энтропию, и
+#    оценка перестаёт быть нижней — она может превысить обоснованность.
+#
+#    </details>
 # 3. Почему энтропия $q^\tau$ стремится к $-\infty$, а энергия остаётся ограниченной? Что означает максимум оценки?
+#    <details><summary>Ответ</summary>
+#
+#    Каждый шаг умножает объём облака на $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$ (здесь это константа), поэтому
+#    $\mathsf{S}(q^\tau)$ линейно по $\tau$ убывает до $-\infty$, а энергия стремится к конечному значению
+#    логарифма совместного распределения в моде. Максимум — это шаг, после которого выигрыш в качестве подгонки уже
+#    не окупает потерю энтропии: лучший элемент неявного вариационного семейства, который трактуют как начало
+#    переобучения (ранняя остановка).
+#
+#    </details>
 # 4. Оценка Хатчинсона для $\operatorname{Tr}\mathbf{H}$ несмещённая. Является ли $-\beta\,\mathbf{v}^\top
 #    \mathbf{H}\mathbf{v} - \beta^2\|\mathbf{H}\mathbf{v}\|^2$ несмещённой оценкой для оценки через следы? А для
 #    $\log|\det(\mathbf{I} - \beta\mathbf{H})|$?
+#    <details><summary>Ответ</summary>
+#
+#    Для оценки через следы — да: для зондов с $\mathsf{E}\,\mathbf{v}\mathbf{v}^\top = \mathbf{I}$ верно
+#    $\mathsf{E}\,\mathbf{v}^\top\mathbf{H}\mathbf{v} = \operatorname{Tr}\mathbf{H}$ и
+#    $\mathsf{E}\|\mathbf{H}\mathbf{v}\|^2 = \mathsf{E}\,\mathbf{v}^\top\mathbf{H}^2\mathbf{v} = \operatorname{Tr}\mathbf{H}^2$.
+#    Для $\log|\det(\mathbf{I} - \beta\mathbf{H})|$ — нет: выражение оценивает нижнюю границу, которая лежит ниже
+#    логарифма определителя.
+#
+#    </details>
 # 5. Почему оценка ниже точной обоснованности даже для линейно-гауссовой модели, где каждое $q^\tau$ гауссово?
+#    <details><summary>Ответ</summary>
+#
+#    Ковариация $q^\tau$ равна $\alpha^{-1}(\mathbf{I} - \beta\mathbf{H})^{2\tau}$: градиентный спуск сжимает $i$-е
+#    собственное направление априорного распределения в $(1 - \beta\lambda_i)^{-\tau}$ раз, а апостериорному
+#    распределению нужна ковариация $\mathbf{H}^{-1}$, то есть $1/\lambda_i$ в направлении $i$. Разным направлениям
+#    нужно разное число шагов, поэтому при любом $\tau$ разрыв
+#    $\mathrm{KL}(q^\tau \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h})) > 0$ (и оценка через следы добавляет
+#    свой разрыв).
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References

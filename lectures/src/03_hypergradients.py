@@ -392,24 +392,111 @@ plt.show()
 #
 # 1. Derive $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ from $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = 0$. Where is
 #    positive definiteness of $\mathbf{H}$ used?
+#    <details><summary>Answer</summary>
+#
+#    Differentiate the identity
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}}(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = \mathbf{0}$
+#    in $\boldsymbol{\lambda}$:
+#    $\mathbf{H}\,d\boldsymbol{\theta}^*/d\boldsymbol{\lambda} + \partial^2 L_{\text{train}}/\partial\boldsymbol{\theta}\partial\boldsymbol{\lambda} = \mathbf{0}$.
+#    Positive definiteness makes $\mathbf{H}$ invertible, so that one can solve for
+#    $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ (and the IFT guarantees a differentiable
+#    $\boldsymbol{\theta}^*(\boldsymbol{\lambda})$ nearby), and makes the stationary point a strict minimum rather
+#    than a saddle.
+#
+#    </details>
 # 2. Why does $\eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i$ converge only for $\eta < 2/\lambda_{\max}$?
 #    What does the sum from $i = 1$ without $\eta$ approximate?
+#    <details><summary>Answer</summary>
+#
+#    The series converges iff every eigenvalue of $\mathbf{I} - \eta\mathbf{H}$ is in $(-1, 1)$, i.e.
+#    $0 < \eta\lambda_i < 2$ for all $i$, i.e. $\eta < 2/\lambda_{\max}$ for a positive-definite $\mathbf{H}$. The
+#    sum from $i = 1$ without $\eta$ approximates $(\eta\mathbf{H})^{-1} - \mathbf{I}$, which is
+#    $\mathbf{H}^{-1} - \mathbf{I}$ for $\eta = 1$.
+#
+#    </details>
 # 3. Reverse or forward mode for 3 hyperparameters and $10^5$ training steps? For $10^4$ hyperparameters and 50 steps?
+#    <details><summary>Answer</summary>
+#
+#    Three hyperparameters and $10^5$ steps: forward mode — its memory does not depend on the number of steps and
+#    its cost grows with the number of hyperparameters, here 3. $10^4$ hyperparameters and 50 steps: reverse mode —
+#    one backward pass gives all $10^4$ components, and 50 stored states are cheap.
+#
+#    </details>
 # 4. Why can the IFT not give the hypergradient with respect to the learning rate? Which method can?
+#    <details><summary>Answer</summary>
+#
+#    The learning rate does not enter $L_{\text{train}}$, hence not the optimality condition
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = \mathbf{0}$: the mixed derivative is zero and so is the IFT
+#    hypergradient — the optimum, if reached, does not depend on the step. The step changes the path and where a
+#    finite training stops; differentiating through the unrolled training (reverse mode as in Maclaurin et al., or
+#    forward mode) captures that.
+#
+#    </details>
 # 5. In dataset distillation, what would the IFT need that unrolled differentiation does not?
+#    <details><summary>Answer</summary>
+#
+#    A unique optimum of the inner problem, reached, with an invertible Hessian there. A network trained on a
+#    handful of distilled examples has many optima and a singular Hessian, and the method relies on a few steps
+#    from a given initialisation, not on an optimum; unrolling only needs the training steps to be differentiable.
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Выведите $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ из условия $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = 0$. Где
 #    используется положительная определённость $\mathbf{H}$?
+#    <details><summary>Ответ</summary>
+#
+#    Продифференцируем тождество
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}}(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = \mathbf{0}$
+#    по $\boldsymbol{\lambda}$:
+#    $\mathbf{H}\,d\boldsymbol{\theta}^*/d\boldsymbol{\lambda} + \partial^2 L_{\text{train}}/\partial\boldsymbol{\theta}\partial\boldsymbol{\lambda} = \mathbf{0}$.
+#    Положительная определённость делает $\mathbf{H}$ обратимым — из уравнения можно выразить
+#    $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ (а теорема гарантирует дифференцируемую
+#    $\boldsymbol{\theta}^*(\boldsymbol{\lambda})$ в окрестности), — и делает стационарную точку строгим минимумом,
+#    а не седлом.
+#
+#    </details>
 # 2. Почему $\eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i$ сходится только при $\eta < 2/\lambda_{\max}$?
 #    Что приближает сумма с $i = 1$ без множителя $\eta$?
+#    <details><summary>Ответ</summary>
+#
+#    Ряд сходится тогда и только тогда, когда все собственные числа $\mathbf{I} - \eta\mathbf{H}$ лежат в
+#    $(-1, 1)$, то есть $0 < \eta\lambda_i < 2$ для всех $i$, то есть $\eta < 2/\lambda_{\max}$ для положительно
+#    определённой $\mathbf{H}$. Сумма с $i = 1$ без множителя $\eta$ приближает
+#    $(\eta\mathbf{H})^{-1} - \mathbf{I}$, при $\eta = 1$ это $\mathbf{H}^{-1} - \mathbf{I}$.
+#
+#    </details>
 # 3. Обратный или прямой режим для трёх гиперпараметров и $10^5$ шагов обучения? Для $10^4$ гиперпараметров и 50
 #    шагов?
+#    <details><summary>Ответ</summary>
+#
+#    Три гиперпараметра и $10^5$ шагов — прямой режим: его память не зависит от числа шагов, а стоимость растёт с
+#    числом гиперпараметров, здесь их 3. $10^4$ гиперпараметров и 50 шагов — обратный режим: один обратный проход
+#    даёт все $10^4$ компонент, а хранить 50 состояний дёшево.
+#
+#    </details>
 # 4. Почему теорема о неявной функции не даёт гиперградиент по шагу обучения? Какой метод его даёт?
+#    <details><summary>Ответ</summary>
+#
+#    Шаг обучения не входит в $L_{\text{train}}$, а значит, и в условие оптимальности
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = \mathbf{0}$: смешанная производная равна нулю, и гиперградиент
+#    по теореме о неявной функции тоже ноль — оптимум, если он достигнут, от шага не зависит. Шаг меняет путь и
+#    точку, где останавливается конечное обучение; это учитывает дифференцирование развёрнутого обучения (обратный
+#    режим, как у Maclaurin и др., или прямой).
+#
+#    </details>
 # 5. Что понадобилось бы теореме о неявной функции в дистилляции выборки, без чего обходится развёрнутое
 #    дифференцирование?
+#    <details><summary>Ответ</summary>
+#
+#    Единственный оптимум внутренней задачи, действительно достигнутый, с обратимым гессианом в нём. У сети,
+#    обученной на нескольких дистиллированных примерах, много оптимумов и вырожденный гессиан, а сам метод
+#    опирается на несколько шагов из заданного начального приближения, а не на оптимум; развёртке нужно лишь, чтобы
+#    шаги обучения были дифференцируемы.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References

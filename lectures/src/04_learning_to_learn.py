@@ -260,21 +260,105 @@ interact(compare_on_problem,
 #
 # 1. Why is the learning-to-learn objective a *sum* over the trajectory rather than the final loss only? What would
 #    the LSTM learn with $w_t = 0$ for $t < T$?
+#    <details><summary>Answer</summary>
+#
+#    The sum gives every step a direct signal and rewards fast progress, not only the end point; with truncation
+#    every window of 20 steps contains terms of the objective. With $w_t = 0$ for $t < T$ only the last window
+#    would get a signal, the LSTM could take wild intermediate steps, and the gradient would have to travel through
+#    the whole trajectory.
+#
+#    </details>
 # 2. Which of Schmidhuber's four sub-models correspond to the LSTM optimizer, and which to the meta-objective?
+#    <details><summary>Answer</summary>
+#
+#    The optimizee is the normal model; the LSTM optimizer is the analysing and modifying models (it reads
+#    gradients of the parameters and changes them); the meta-objective, the sum of losses along the trajectory,
+#    plays the evaluation model.
+#
+#    </details>
 # 3. Why does weight sharing across coordinates make the optimizer applicable to problems of any dimension?
+#    <details><summary>Answer</summary>
+#
+#    The same LSTM, with the same parameters $\phi$, is applied to each coordinate with its own hidden state. Its
+#    size does not depend on the dimension of $\theta$: for a problem of any dimension one runs it on as many
+#    coordinates as there are.
+#
+#    </details>
 # 4. What does the truncation of backpropagation every 20 steps cost? Which dependencies are lost?
+#    <details><summary>Answer</summary>
+#
+#    The state at the start of each window ($\theta$ and the hidden states) is treated as a constant: the effect of
+#    $\phi$ on steps more than 20 steps later is ignored. The meta-gradient is biased towards short-horizon
+#    (greedy) behaviour.
+#
+#    </details>
 # 5. Why must the SGD and Adam step sizes be tuned on the *training* problems, not on the held-out ones?
+#    <details><summary>Answer</summary>
+#
+#    The learned optimizer saw only the training problems; tuning its competitors on the held-out ones would give
+#    them information it never had and make the comparison unfair (and optimistic for them).
+#
+#    </details>
 # 6. What does Chen et al.'s optimizer need at test time, and what does it not need?
+#    <details><summary>Answer</summary>
+#
+#    At test time it needs only the values $f(x_t)$ and its trained weights $\phi$: no gradient of $f$ and no
+#    Gaussian process fitted per query. Gradients are needed only for training, on synthetic functions where they
+#    are available.
+#
+#    </details>
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Почему функционал обучения обучению — *сумма* по траектории, а не только потери в конце? Чему научилась бы
 #    LSTM при $w_t = 0$ для $t < T$?
+#    <details><summary>Ответ</summary>
+#
+#    Сумма даёт прямой сигнал каждому шагу и поощряет быстрый прогресс, а не только конечную точку; при усечении
+#    каждое окно из 20 шагов содержит слагаемые функционала. При $w_t = 0$ для $t < T$ сигнал получало бы только
+#    последнее окно, LSTM могла бы делать сколь угодно странные промежуточные шаги, а градиенту пришлось бы
+#    проходить через всю траекторию.
+#
+#    </details>
 # 2. Каким из четырёх подмоделей Schmidhuber соответствует LSTM-оптимизатор, а каким — метафункционал?
+#    <details><summary>Ответ</summary>
+#
+#    Оптимизируемая модель — обычная модель; LSTM-оптимизатор — анализирующая и модифицирующая модели (он читает
+#    градиенты параметров и меняет параметры); метафункционал — сумма потерь вдоль траектории — играет роль модели
+#    оценки.
+#
+#    </details>
 # 3. Почему общие для всех координат параметры позволяют применять оптимизатор к задачам любой размерности?
+#    <details><summary>Ответ</summary>
+#
+#    Одна и та же LSTM с одними и теми же параметрами $\phi$ применяется к каждой координате со своим скрытым
+#    состоянием. Её размер не зависит от размерности $\theta$: для задачи любой размерности её просто запускают на
+#    всех координатах.
+#
+#    </details>
 # 4. Чем приходится платить за усечение обратного распространения каждые 20 шагов? Какие зависимости теряются?
+#    <details><summary>Ответ</summary>
+#
+#    Состояние в начале каждого окна ($\theta$ и скрытые состояния) считается константой: влияние $\phi$ на шаги,
+#    отстоящие больше чем на 20, не учитывается. Метаградиент смещается к поведению с коротким горизонтом
+#    («жадному»).
+#
+#    </details>
 # 5. Почему шаги SGD и Adam нужно подбирать на *обучающих* задачах, а не на отложенных?
+#    <details><summary>Ответ</summary>
+#
+#    Обученный оптимизатор видел только обучающие задачи; если подбирать шаги конкурентов на отложенных, они
+#    получат информацию, которой у него не было, и сравнение станет нечестным (и оптимистичным для них).
+#
+#    </details>
 # 6. Что нужно оптимизатору Chen и др. при применении, а что не нужно?
+#    <details><summary>Ответ</summary>
+#
+#    При применении ему нужны только значения $f(x_t)$ и обученные веса $\phi$: ни градиента $f$, ни гауссовского
+#    процесса, подгоняемого на каждом запросе. Градиенты нужны лишь при обучении — на синтетических функциях, где
+#    они доступны.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References

@@ -94,7 +94,7 @@ plt.show()
 #
 # MAML looks for parameters $\theta$ of a model $f_\theta$ from which **a few gradient steps** on a new task's
 # support set give a good model for that task. With the inner step size $\alpha$ and the outer (meta) step size
-# $\beta$:
+# $\beta$ (the letters of the paper; elsewhere $\alpha$ is a prior precision and $\eta$ a step — lecture 0):
 #
 # 1. randomly initialise $\theta$;
 # 2. **while** not done:
@@ -121,7 +121,8 @@ plt.show()
 #
 # MAML ищет такие параметры $\theta$ модели $f_\theta$, из которых **несколько шагов градиентного спуска** на
 # опорном множестве новой задачи дают хорошую модель для этой задачи. С шагом внутреннего цикла $\alpha$ и шагом
-# внешнего цикла (меташагом) $\beta$:
+# внешнего цикла (меташагом) $\beta$ (это буквы статьи; в остальном курсе $\alpha$ — точность априорного
+# распределения, а $\eta$ — шаг, см. лекцию 0):
 #
 # 1. случайно инициализировать $\theta$;
 # 2. **пока** не выполнен критерий остановки:
@@ -170,8 +171,10 @@ print(tr(f"cosine between the MAML and first-order MAML meta-gradients: {cos:.4f
 # * **Pre-training**: $L(\phi) = \sum_{n=1}^{N} l^n(\phi)$ — one $\phi$ that is good for all tasks *now*
 #   (its *current performance*); nothing guarantees that a few steps from it lead to good $\hat\theta^n$.
 #
-# On sinusoids the difference is stark: tasks with random phases average out, so the pre-trained model predicts
-# a nearly flat curve and one gradient step barely moves it, while the MAML initialisation is placed so that one
+# On sinusoids the difference is stark. The pre-trained model predicts the average of the tasks,
+# $\mathsf{E}[A\sin(x - \varphi)] = -\frac{2\,\mathsf{E}A}{\pi}\cos x \approx -1.6\cos x$ for
+# $\varphi \sim U[0, \pi]$ — a small sinusoid of one fixed phase that fits no particular task — and one gradient
+# step barely moves it, while the MAML initialisation is placed so that one
 # step of size $\alpha = 0.01$ on 10 points already fits the sinusoid. The checkpoint below was trained by
 # `scripts/train_maml_sinusoid.py` in the setting of the paper: $A \sim U[0.1, 5]$, $\varphi \sim U[0, \pi]$,
 # $x \sim U[-5, 5]$, a 1-40-40-1 ReLU network, one inner step with $\alpha=0.01$, meta-batch 25, Adam with step
@@ -188,8 +191,10 @@ print(tr(f"cosine between the MAML and first-order MAML meta-gradients: {cos:.4f
 # * **Предобучение**: $L(\phi) = \sum_{n=1}^{N} l^n(\phi)$ — одно $\phi$, хорошее для всех задач *сейчас*
 #   (*текущее качество*); ничто не гарантирует, что несколько шагов из него приведут к хорошим $\hat\theta^n$.
 #
-# На синусоидах разница разительна: задачи со случайными фазами взаимно усредняются, поэтому предобученная модель
-# предсказывает почти плоскую кривую, и один шаг градиента её почти не сдвигает, а начальное приближение MAML
+# На синусоидах разница разительна. Предобученная модель предсказывает среднее по задачам,
+# $\mathsf{E}[A\sin(x - \varphi)] = -\frac{2\,\mathsf{E}A}{\pi}\cos x \approx -1.6\cos x$ при
+# $\varphi \sim U[0, \pi]$, — невысокую синусоиду одной фиксированной фазы, которая не подходит ни к одной
+# конкретной задаче, — и один шаг градиента её почти не сдвигает, а начальное приближение MAML
 # расположено так, что одного шага размера $\alpha = 0.01$ по 10 точкам уже хватает, чтобы подогнать синусоиду.
 # Сохранённые веса ниже (контрольная точка) получены скриптом `scripts/train_maml_sinusoid.py` в постановке статьи:
 # $A \sim U[0.1, 5]$, $\varphi \sim U[0, \pi]$, $x \sim U[-5, 5]$, сеть 1-40-40-1 с ReLU, один внутренний шаг с
@@ -394,24 +399,111 @@ plt.show()
 # ## Check yourself
 #
 # 1. Write the MAML meta-gradient for **two** inner steps. Which second-order terms appear?
-# 2. Why is the pre-trained sinusoid model almost flat? What would its prediction be if phases were drawn from
-#    $U[0, 2\pi]$?
+#    <details><summary>Answer</summary>
+#
+#    With $\theta_1 = \theta - \alpha\nabla\mathcal L^s_i(\theta)$ and
+#    $\theta_2 = \theta_1 - \alpha\nabla\mathcal L^s_i(\theta_1)$:
+#    $\nabla_\theta\mathcal L^q_i(\theta_2) = \big(I - \alpha\nabla^2\mathcal L^s_i(\theta)\big)\big(I - \alpha\nabla^2\mathcal L^s_i(\theta_1)\big)\nabla\mathcal L^q_i(\theta_2)$
+#    — two Hessians of the support loss, at $\theta$ and at $\theta_1$, and their product.
+#
+#    </details>
+# 2. Why does the pre-trained sinusoid model predict about $-1.6\cos x$ whatever the task? What would it predict
+#    if the phases were drawn from $U[0, 2\pi]$?
+#    <details><summary>Answer</summary>
+#
+#    Minimising the summed squared error over tasks gives the mean over tasks:
+#    $\mathsf{E}[A\sin(x - \varphi)] = \mathsf{E}A \cdot \frac1\pi\int_0^\pi \sin(x - \varphi)\,d\varphi = -\frac{2\,\mathsf{E}A}{\pi}\cos x$
+#    with $\mathsf{E}A = 2.55$, i.e. $\approx -1.6\cos x$. With $\varphi \sim U[0, 2\pi]$ the mean is zero: the
+#    pre-trained model would predict a flat line.
+#
+#    </details>
 # 3. With $k=1$ and $\varepsilon = 1$, Reptile coincides with which baseline of this lecture? Prove it.
+#    <details><summary>Answer</summary>
+#
+#    With $k = 1$: $W_i = \theta - \alpha\nabla L_i(\theta)$, and with $\varepsilon = 1$ the update is
+#    $\theta \leftarrow \frac1n\sum_i W_i = \theta - \alpha\,\frac1n\sum_i\nabla L_i(\theta)$ — one gradient step
+#    on the average loss of the tasks: joint pre-training.
+#
+#    </details>
 # 4. Why must the labels $0,\dots,N-1$ be permuted anew in every episode? What would a network learn otherwise?
+#    <details><summary>Answer</summary>
+#
+#    Otherwise a class keeps its label across episodes, and the network can learn a fixed map from images to labels
+#    (memorise "class 3 is a seven") instead of learning from the support set; on new classes that map is useless.
+#
+#    </details>
 # 5. Why are 6@180° and 9@0° not allowed to be two different classes of the digits benchmark?
+#    <details><summary>Answer</summary>
+#
+#    A 6 turned by 180° is (up to handwriting) a 9: two classes with the same images would get contradictory labels
+#    that no learner can tell apart.
+#
+#    </details>
 # 6. ANIL adapts only the head. What does it mean for the features learnt by the body — and when would you expect
 #    ANIL to lose to MAML?
+#    <details><summary>Answer</summary>
+#
+#    That the body's features are already good for the new classes: MAML mostly reuses features and re-fits the
+#    head. ANIL should lose when new tasks need features the meta-training did not produce (a shift of domain), or
+#    when several inner steps can usefully reshape the body — as on our digits after 10 steps (0.672 against
+#    0.766).
+#
+#    </details>
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Запишите метаградиент MAML для **двух** внутренних шагов. Какие слагаемые второго порядка в нём появляются?
-# 2. Почему предобученная модель для синусоид почти плоская? Что она предсказывала бы, если бы фазы выбирались из
-#    $U[0, 2\pi]$?
+#    <details><summary>Ответ</summary>
+#
+#    При $\theta_1 = \theta - \alpha\nabla\mathcal L^s_i(\theta)$ и
+#    $\theta_2 = \theta_1 - \alpha\nabla\mathcal L^s_i(\theta_1)$:
+#    $\nabla_\theta\mathcal L^q_i(\theta_2) = \big(I - \alpha\nabla^2\mathcal L^s_i(\theta)\big)\big(I - \alpha\nabla^2\mathcal L^s_i(\theta_1)\big)\nabla\mathcal L^q_i(\theta_2)$
+#    — два гессиана функции потерь на опорном множестве, в $\theta$ и в $\theta_1$, и их произведение.
+#
+#    </details>
+# 2. Почему предобученная модель для синусоид при любой задаче предсказывает примерно $-1.6\cos x$? Что она
+#    предсказывала бы, если бы фазы выбирались из $U[0, 2\pi]$?
+#    <details><summary>Ответ</summary>
+#
+#    Минимизация суммарной квадратичной ошибки по задачам даёт среднее по задачам:
+#    $\mathsf{E}[A\sin(x - \varphi)] = \mathsf{E}A \cdot \frac1\pi\int_0^\pi \sin(x - \varphi)\,d\varphi = -\frac{2\,\mathsf{E}A}{\pi}\cos x$
+#    при $\mathsf{E}A = 2.55$, то есть $\approx -1.6\cos x$. При $\varphi \sim U[0, 2\pi]$ среднее равно нулю:
+#    предобученная модель предсказывала бы горизонтальную прямую.
+#
+#    </details>
 # 3. С каким методом сравнения из этой лекции совпадает Reptile при $k=1$ и $\varepsilon = 1$? Докажите.
+#    <details><summary>Ответ</summary>
+#
+#    При $k = 1$: $W_i = \theta - \alpha\nabla L_i(\theta)$, и при $\varepsilon = 1$ шаг равен
+#    $\theta \leftarrow \frac1n\sum_i W_i = \theta - \alpha\,\frac1n\sum_i\nabla L_i(\theta)$ — один шаг
+#    градиентного спуска по средним потерям задач, то есть совместное предобучение.
+#
+#    </details>
 # 4. Почему метки $0,\dots,N-1$ нужно заново перемешивать в каждом эпизоде? Чему научилась бы сеть иначе?
+#    <details><summary>Ответ</summary>
+#
+#    Иначе класс сохраняет метку во всех эпизодах, и сеть может выучить фиксированное отображение изображений в
+#    метки («класс 3 — это семёрка») вместо того, чтобы учиться по опорному множеству; на новых классах такое
+#    отображение бесполезно.
+#
+#    </details>
 # 5. Почему 6, повёрнутая на 180°, и 9 без поворота не могут быть двумя разными классами в наборе цифр?
+#    <details><summary>Ответ</summary>
+#
+#    Шестёрка, повёрнутая на 180°, — это (с точностью до почерка) девятка: два класса с одинаковыми изображениями
+#    получили бы противоречивые метки, которые не различит никакой ученик.
+#
+#    </details>
 # 6. ANIL адаптирует только голову. Что это говорит о признаках, выученных телом сети, и когда ANIL должен
 #    проигрывать MAML?
+#    <details><summary>Ответ</summary>
+#
+#    Что признаки тела сети уже хороши для новых классов: MAML в основном повторно использует признаки и заново
+#    подгоняет голову. ANIL должен проигрывать, когда новым задачам нужны признаки, которых метаобучение не дало
+#    (сдвиг домена), или когда несколько внутренних шагов могут с пользой перестроить тело, — как на наших цифрах
+#    после 10 шагов (0,672 против 0,766).
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References

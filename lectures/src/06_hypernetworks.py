@@ -44,7 +44,8 @@ torch.set_num_threads(1)  # small tensors: one thread is faster than two that wa
 #
 # $$G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n, \qquad \mathbf{w} = G(\lambda; \boldsymbol{\varphi}),$$
 #
-# where $\boldsymbol{\varphi} \in \mathbb{R}^u$ are the parameters of the hypernetwork itself. The model $\mathbf{f}$
+# where $\boldsymbol{\varphi} \in \mathbb{R}^u$ are the parameters of the hypernetwork itself (in this lecture $u$
+# counts them, as in the slides' definition; in lectures 1, 7 and 8 $u$ is the number of a model's parameters). The model $\mathbf{f}$
 # is never trained directly: its weights are *outputs*, and only $\boldsymbol{\varphi}$ is learned.
 #
 # What $\lambda$ can be:
@@ -62,7 +63,8 @@ torch.set_num_threads(1)  # small tensors: one thread is faster than two that wa
 #
 # $$G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n, \qquad \mathbf{w} = G(\lambda; \boldsymbol{\varphi}),$$
 #
-# где $\boldsymbol{\varphi} \in \mathbb{R}^u$ — параметры самой гиперсети. Модель $\mathbf{f}$ напрямую не
+# где $\boldsymbol{\varphi} \in \mathbb{R}^u$ — параметры самой гиперсети (в этой лекции, как в определении из
+# слайдов, $u$ — их число; в лекциях 1, 7 и 8 $u$ — число параметров модели). Модель $\mathbf{f}$ напрямую не
 # обучается: её веса — это *выход* гиперсети, а обучаются только $\boldsymbol{\varphi}$.
 #
 # Чем может быть $\lambda$:
@@ -342,27 +344,102 @@ for lam, a in zip(lams_cc, acc):
 # ## Check yourself
 #
 # 1. Write the definition of a hypernetwork. What are $\Lambda$, $u$ and $n$ in our logistic-regression example?
+#    <details><summary>Answer</summary>
+#
+#    $G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n$, $\mathbf{w} = G(\lambda; \boldsymbol{\varphi})$: a
+#    parametric map from a set $\Lambda$ to the parameters of a model. In our example $\Lambda = [10^{-3}, 10^2]$
+#    (the penalty weights, fed as the rescaled $\log\lambda$), $u = 11\,732$ parameters $\boldsymbol{\varphi}$ and
+#    $n = 64 \cdot 10 + 10 = 650$.
+#
+#    </details>
 # 2. What is the best-response function? Why does black-box search need one full training per point of it?
+#    <details><summary>Answer</summary>
+#
+#    $\mathbf{w}^*(\lambda) = \arg\min_{\mathbf{w}} L_{\text{train}}(\mathbf{w}, \lambda)$. Black-box search sees
+#    only values: to know $\mathbf{w}^*(\lambda)$ and $L_{\text{val}}$ at one $\lambda$ it must solve the inner
+#    problem there, i.e. train the model once more.
+#
+#    </details>
 # 3. Why does minimising $\mathsf{E}_{\lambda}[L_{\text{train}}(G(\lambda;\boldsymbol\varphi), \lambda)]$ recover
 #    $\mathbf{w}^*(\lambda)$ for a sufficiently powerful $G$? What goes wrong if the support of $p(\lambda)$ does not
 #    contain the $\lambda$ you later query?
+#    <details><summary>Answer</summary>
+#
+#    $\mathsf{E}_\lambda L_{\text{train}}(G(\lambda; \boldsymbol{\varphi}), \lambda) \ge \mathsf{E}_\lambda \min_{\mathbf{w}} L_{\text{train}}(\mathbf{w}, \lambda)$,
+#    with equality iff $G(\lambda; \boldsymbol{\varphi}) = \mathbf{w}^*(\lambda)$ for almost every $\lambda$ of the
+#    support; a powerful enough $G$ can attain it. Outside the support the objective says nothing: $G$ there is an
+#    uncontrolled extrapolation.
+#
+#    </details>
 # 4. Tuning $\lambda$ through $G$ needs no implicit function theorem and no unrolling. What does it need instead,
 #    and where can it fail (hint: the last table at small $\lambda$)?
+#    <details><summary>Answer</summary>
+#
+#    A hypernetwork that is accurate near the $\lambda$ being tuned and differentiable in $\lambda$. Where $G$ is
+#    inaccurate — at small $\lambda$ in the table — the minimiser of $L_{\text{val}}(G(\lambda))$ need not be that
+#    of $L_{\text{val}}(\mathbf{w}^*(\lambda))$.
+#
+#    </details>
 # 5. Why an L1 penalty and not L2 for the complexity-control experiment? Would magnitude pruning of an L2-regularised
 #    model behave the same way?
+#    <details><summary>Answer</summary>
+#
+#    L1 (a Laplace prior) drives many weights to zero or near it, more of them for larger $\lambda$, so magnitude
+#    pruning removes them at little cost. L2 shrinks all weights smoothly without making them sparse; the ranking
+#    by $|w|$ changes little with $\lambda$, and the curves for different $\lambda$ would part much less.
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Запишите определение гиперсети. Что такое $\Lambda$, $u$ и $n$ в нашем примере с логистической регрессией?
+#    <details><summary>Ответ</summary>
+#
+#    $G: \Lambda \times \mathbb{R}^u \to \mathbb{R}^n$, $\mathbf{w} = G(\lambda; \boldsymbol{\varphi})$ —
+#    параметрическое отображение множества $\Lambda$ в параметры модели. В нашем примере
+#    $\Lambda = [10^{-3}, 10^2]$ (веса штрафа, на вход подаётся отмасштабированный $\log\lambda$), $u = 11\,732$
+#    параметра $\boldsymbol{\varphi}$ и $n = 64 \cdot 10 + 10 = 650$.
+#
+#    </details>
 # 2. Что такое функция наилучшего ответа? Почему поиску «чёрным ящиком» нужно одно полное обучение на каждую её точку?
+#    <details><summary>Ответ</summary>
+#
+#    $\mathbf{w}^*(\lambda) = \arg\min_{\mathbf{w}} L_{\text{train}}(\mathbf{w}, \lambda)$. Поиск «чёрным ящиком»
+#    видит только значения: чтобы узнать $\mathbf{w}^*(\lambda)$ и $L_{\text{val}}$ в одной точке $\lambda$, он
+#    должен решить там внутреннюю задачу, то есть ещё раз обучить модель.
+#
+#    </details>
 # 3. Почему минимизация $\mathsf{E}_{\lambda}[L_{\text{train}}(G(\lambda;\boldsymbol\varphi), \lambda)]$ даёт
 #    $\mathbf{w}^*(\lambda)$ для достаточно мощной $G$? Что пойдёт не так, если носитель $p(\lambda)$ не содержит то
 #    $\lambda$, которое потом подают на вход?
+#    <details><summary>Ответ</summary>
+#
+#    $\mathsf{E}_\lambda L_{\text{train}}(G(\lambda; \boldsymbol{\varphi}), \lambda) \ge \mathsf{E}_\lambda \min_{\mathbf{w}} L_{\text{train}}(\mathbf{w}, \lambda)$,
+#    и равенство достигается тогда и только тогда, когда $G(\lambda; \boldsymbol{\varphi}) = \mathbf{w}^*(\lambda)$
+#    почти при всех $\lambda$ из носителя; достаточно мощная $G$ может его достичь. Вне носителя функционал ничего
+#    не требует: там $G$ — неконтролируемая экстраполяция.
+#
+#    </details>
 # 4. Настройке $\lambda$ через $G$ не нужны ни теорема о неявной функции, ни развёртка обучения. Что нужно взамен и
 #    где это может подвести (подсказка: таблица при малых $\lambda$)?
+#    <details><summary>Ответ</summary>
+#
+#    Гиперсеть, точная около настраиваемого $\lambda$ и дифференцируемая по $\lambda$. Там, где $G$ неточна, — при
+#    малых $\lambda$ в таблице, — точка минимума $L_{\text{val}}(G(\lambda))$ может не совпадать с точкой минимума
+#    $L_{\text{val}}(\mathbf{w}^*(\lambda))$.
+#
+#    </details>
 # 5. Почему в эксперименте с контролем сложности штраф L1, а не L2? Вёл бы себя так же прунинг по модулю для модели,
 #    регуляризованной L2?
+#    <details><summary>Ответ</summary>
+#
+#    L1 (априорное распределение Лапласа) загоняет многие веса в ноль или почти в ноль — тем больше, чем больше
+#    $\lambda$, — и прунинг по модулю удаляет их почти без потерь. L2 плавно уменьшает все веса, не делая их
+#    разреженными; порядок весов по $|w|$ почти не меняется с $\lambda$, и кривые для разных $\lambda$ расходились
+#    бы гораздо меньше.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References
