@@ -142,6 +142,9 @@ def test_decimal_rule_can_fail():
 def test_lecture_uses_the_glossary(src):
     found, twins = [], []
     for en, ru in lecture_pairs(src):
+        if not ru.lstrip().startswith("## Литература"):
+            latin = re.findall(r"\bet\s+al\.|\w\s&\s\w", ru)
+            assert not latin, f"Russian prose writes «и др.» and «и» between authors: {latin} in {ru[:120]!r}"
         found += [("ru", text, rule) for text, rule in glossary.forbidden_in(ru, "ru")]
         found += [("en", text, rule) for text, rule in glossary.forbidden_in(en, "en")]
         twins += glossary.pair_problems(en, ru)

@@ -111,7 +111,7 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # \mathsf{E}_{q}\log\big|\det\big(\mathbf{I} - \beta\mathbf{H}(\mathbf{w})\big)\big|, \qquad
 # \mathbf{H} = \nabla^2 L .$$
 #
-# Определитель стоит $O(d^3)$ операций. Через собственные числа $\lambda_i$ матрицы $\mathbf{H}$ и неравенство
+# Вычисление определителя стоит $O(d^3)$ операций. Через собственные числа $\lambda_i$ матрицы $\mathbf{H}$ и неравенство
 # $\log(1-x) \ge -x - x^2$ (верно при $x \le 0.68$) получаем
 #
 # $$\log\big|\det(\mathbf{I} - \beta\mathbf{H})\big| \;\ge\; -\beta\operatorname{Tr}\mathbf{H} -
@@ -237,8 +237,8 @@ print(tr(f"exact log evidence {log_ev:.2f}; best estimate {float(est.log_evidenc
 # $1/|\det(\mathbf{I} - \beta\mathbf{H})| > 1$ раз. (Для этого нужна положительная определённость $\mathbf{H}$:
 # около седловой точки или максимума невыпуклой функции потерь у $\mathbf{H}$ есть отрицательные собственные
 # числа, шаг растягивает облако вдоль соответствующих направлений, и энтропия может расти.) Градиентный спуск **не** минимизирует
-# $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: он продолжает стягивать $q^\tau$ к точке,
-# сильнее, чем ширина апостериорного распределения, и при $\tau \to \infty$ энтропия стремится к $-\infty$.
+# $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: он продолжает стягивать $q^\tau$ к точке —
+# до ширины меньше, чем у апостериорного распределения, — и при $\tau \to \infty$ энтропия стремится к $-\infty$.
 # Поэтому оценка растёт, достигает максимума и падает. Duvenaud и др. трактуют максимум как момент, после
 # которого дальнейшая оптимизация начинает переобучать; остановка в этот момент (ранняя остановка) даёт лучшее
 # вариационное приближение в этом неявном семействе. Оценка остаётся ниже точной обоснованности: градиентный спуск
@@ -459,7 +459,7 @@ plt.show()
 #    $\log|\det(\mathbf{I} - \beta\mathbf{H})|$?
 #    <details><summary>Ответ</summary>
 #
-#    Для оценки через следы — да: для зондов с $\mathsf{E}\,\mathbf{v}\mathbf{v}^\top = \mathbf{I}$ верно
+#    Для оценки через следы — да: для пробных векторов с $\mathsf{E}\,\mathbf{v}\mathbf{v}^\top = \mathbf{I}$ верно
 #    $\mathsf{E}\,\mathbf{v}^\top\mathbf{H}\mathbf{v} = \operatorname{Tr}\mathbf{H}$ и
 #    $\mathsf{E}\|\mathbf{H}\mathbf{v}\|^2 = \mathsf{E}\,\mathbf{v}^\top\mathbf{H}^2\mathbf{v} = \operatorname{Tr}\mathbf{H}^2$.
 #    Для $\log|\det(\mathbf{I} - \beta\mathbf{H})|$ — нет: выражение оценивает нижнюю границу, которая лежит ниже
