@@ -68,7 +68,7 @@ torch.set_num_threads(1)  # small tensors: one thread is faster than two that wa
 # обучается: её веса — это *выход* гиперсети, а обучаются только $\boldsymbol{\varphi}$.
 #
 # Чем может быть $\lambda$:
-# * векторным представлением слоя (у Ha и соавторов одна маленькая сеть порождает ядра всех слоёв большой —
+# * векторным представлением слоя (у Ha и др. одна маленькая сеть порождает ядра всех слоёв большой —
 #   разделение весов, и там весь смысл в том, что $u \ll n$);
 # * описанием задачи (метаобучение);
 # * **гиперпараметром или метапараметром** — случай этой лекции: одна сеть сразу задаёт целое семейство моделей
@@ -151,8 +151,8 @@ torch.set_num_threads(1)  # small tensors: one thread is faster than two that wa
 #   \mathbf{w}(\lambda) = G(\lambda; \boldsymbol{\varphi}).$$
 #
 # **Теорема (словами).** Достаточно мощная гиперсеть может представить непрерывную функцию наилучшего ответа; тогда
-# она минимизирует ожидаемые потери выше для *любого* распределения $p(\lambda)$ с выпуклым носителем, и минимум
-# совпадает с $\mathbf{w}^*(\lambda)$ на этом носителе. Причина: матожидание минимизируется, если минимизировать
+# она минимизирует записанные выше ожидаемые потери для *любого* распределения $p(\lambda)$ с выпуклым носителем, и минимум
+# совпадает с $\mathbf{w}^*(\lambda)$ на этом носителе. Причина: математическое ожидание минимизируется, если минимизировать
 # подынтегральное выражение отдельно при каждом $\lambda$, а это и делает $\mathbf{w}^*(\lambda)$.
 #
 # После этого $\lambda$ настраивается **без повторного обучения модели**: $\hat\lambda = \arg\min_\lambda
@@ -234,7 +234,7 @@ plt.show()
 # %% [markdown] lang="ru"
 # **Виджет.** Меняйте λ: в верхнем ряду — веса трёх классов, порождённые гиперсетью, в виде картинок 8×8; в нижнем —
 # те же веса модели, заново обученной при этом λ. Сильная регуляризация размывает и уменьшает шаблоны (смотрите на шкалу
-# цвета), слабая делает их резкими и шумными — а обе строки остаются похожими.
+# цвета), слабая делает их резкими и шумными — а оба ряда остаются похожими.
 
 # %%
 def show_weights(lam=1.0):
@@ -270,7 +270,7 @@ interact(show_weights, lam=w.FloatLogSlider(value=1.0, base=10, min=-2, max=1.5,
 # variational objective, and the parameters are pruned by their variational distribution. We keep the idea — one
 # hypernetwork, $\lambda$ as a complexity knob, pruning after training — but, to stay small and deterministic, we
 # **substitute** an L1 penalty (a Laplace prior) for the KL term and magnitude pruning for pruning by the
-# variational distribution (lecture 7 does it the variational way). The result below is therefore evidence for
+# variational distribution (lecture 8 prunes the variational way). The result below is therefore evidence for
 # the idea, not a reproduction of the paper's numbers:
 #
 # $$\mathsf{E}_{\lambda} \Big( -\log p\big(\mathfrak{D} \mid \mathbf{w}(\lambda)\big) + \lambda
@@ -294,7 +294,7 @@ interact(show_weights, lam=w.FloatLogSlider(value=1.0, base=10, min=-2, max=1.5,
 # параметры удаляются по их вариационному распределению. Мы сохраняем идею — одна гиперсеть, $\lambda$ как
 # «ручка» сложности, прунинг после обучения, — но, чтобы пример оставался маленьким и детерминированным,
 # **заменяем** KL-слагаемое штрафом L1 (априорное распределение Лапласа), а прунинг по вариационному распределению —
-# прунингом по модулю (вариационный вариант — в лекции 7). Поэтому результат ниже подтверждает идею, но не
+# прунингом по модулю (вариационный прунинг — в лекции 8). Поэтому результат ниже подтверждает идею, но не
 # воспроизводит числа статьи:
 #
 # $$\mathsf{E}_{\lambda} \Big( -\log p\big(\mathfrak{D} \mid \mathbf{w}(\lambda)\big) + \lambda
