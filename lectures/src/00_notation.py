@@ -60,7 +60,7 @@
 #
 # | symbol | meaning | lectures |
 # |---|---|---|
-# | $\mathbf{H}$ | the Hessian of the training loss; $\lambda_i$, $\lambda_{\min}$, $\lambda_{\max}$ its eigenvalues (always with an index) | 2, 3, 7 |
+# | $\mathbf{H}$ | the Hessian of the training loss; $\lambda_i$, $\lambda_{\min}$, $\lambda_{\max}$ its eigenvalues (in lecture 3, $\lambda_j$ with a feature index $j$ is the penalty of feature $j$) | 2, 3, 7 |
 # | $\eta$ | a step size (learning rate) of gradient descent; in successive halving and Hyperband, the reduction factor | 1, 3, 4 |
 # | $\beta$ | the step of gradient descent in the evidence estimator (the letter of the slides) | 2 |
 # | $\alpha$, $\beta$ in MAML | the inner and the outer (meta) step, the letters of Finn et al. | 5 |
@@ -112,7 +112,7 @@
 #
 # | обозначение | смысл | лекции |
 # |---|---|---|
-# | $\mathbf{H}$ | гессиан функции потерь обучения; $\lambda_i$, $\lambda_{\min}$, $\lambda_{\max}$ — его собственные числа (всегда с индексом) | 2, 3, 7 |
+# | $\mathbf{H}$ | гессиан функции потерь обучения; $\lambda_i$, $\lambda_{\min}$, $\lambda_{\max}$ — его собственные числа (в лекции 3 $\lambda_j$ с индексом признака $j$ — штраф признака $j$) | 2, 3, 7 |
 # | $\eta$ | шаг градиентного спуска (шаг обучения); в последовательном делении пополам и Hyperband — коэффициент отсева | 1, 3, 4 |
 # | $\beta$ | шаг градиентного спуска в оценке обоснованности (буква слайдов) | 2 |
 # | $\alpha$, $\beta$ в MAML | шаг внутреннего и внешнего (мета-) цикла, буквы статьи Finn и др. | 5 |
