@@ -182,15 +182,15 @@ for T in (10, 100, 1000):
 rows.append((tr("unrolled forward, T = 100", "развёрнутое, прямой режим, T = 100"),
              rel_err(hg.unrolled_hypergrad_forward(inner, outer, torch.zeros(d), lam, 100, lr))))
 for K in (10, 100, 1000):
-    rows.append((tr(f"IFT + Neumann, K = {K}", f"неявная функция + Нейман, K = {K}"),
+    rows.append((tr(f"IFT + Neumann, K = {K}", f"теорема о неявной функции + ряд Неймана, K = {K}"),
                  rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "neumann", K=K, alpha=lr))))
 stats = {}
-rows.append((tr("IFT + conjugate gradient", "неявная функция + сопряжённые градиенты"),
+rows.append((tr("IFT + conjugate gradient", "теорема о неявной функции + сопряжённые градиенты"),
              rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "cg", rtol=1e-10, stats=stats))))
 print(tr(f"condition number of H: {float(eig.max() / eig.min()):.0f}; CG used {stats['hvps']} Hessian-vector products",
          f"число обусловленности H: {float(eig.max() / eig.min()):.0f}; CG сделал {stats['hvps']} умножений гессиана на вектор"))
 for name, err in rows:
-    print(f"{name:45s} {tr('relative error', 'относительная ошибка')} {err:.2e}")
+    print(f"{name:50s} {tr('relative error', 'относительная ошибка')} {err:.2e}")
 
 # %% [markdown] lang="en"
 # Unrolled differentiation answers a different question — the hypergradient of $T$ steps from $\mathbf{w}_0 = 0$
@@ -356,7 +356,7 @@ for c in range(10):
     for ax in axes[:, c]:
         ax.set_xticks([]), ax.set_yticks([])
 axes[0, 0].set_ylabel(tr("random", "случайные"))
-axes[1, 0].set_ylabel(tr("distilled", "дистилл."))
+axes[1, 0].set_ylabel(tr("distilled", "дистиллированные"))
 fig.suptitle(tr(f"validation accuracy: 10 random real images {acc_real:.2f}, 10 distilled images {acc_distilled:.2f}",
                 f"точность на валидации: 10 случайных изображений {acc_real:.2f}, 10 дистиллированных {acc_distilled:.2f}"))
 plt.tight_layout()

@@ -85,7 +85,7 @@ for label in range(5):
 for ax in axes.flat:
     ax.set_xticks([])
     ax.set_yticks([])
-axes[1, 0].set_ylabel(tr("query", "запрос"))
+axes[1, 0].set_ylabel(tr("query", "запросное"))
 fig.suptitle(tr("One 5-way 1-shot episode from the test classes", "Один эпизод «5 классов, 1 пример» из тестовых классов"))
 plt.show()
 
@@ -266,7 +266,7 @@ plt.show()
 for name, run in ckpt["runs"].items():
     m, c = run["heldout_mse_mean"][1], run["heldout_mse_ci95"][1]
     print(tr(f"{name:13s} MSE after one step: {m:.3f} ± {c:.3f}  ({run['cpu_seconds']:.0f} s CPU of training)",
-             f"{name:13s} MSE после одного шага: {m:.3f} ± {c:.3f}  ({run['cpu_seconds']:.0f} с ЦП на обучение)"))
+             f"{name:13s} MSE после одного шага: {m:.3f} ± {c:.3f}  ({run['cpu_seconds']:.0f} с процессорного времени на обучение)"))
 
 # %% [markdown] lang="en"
 # ### Try it: pick a task and watch the adaptation

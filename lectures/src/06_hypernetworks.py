@@ -181,9 +181,9 @@ X_tr, y_tr, X_val, y_val = digits.split_validation(0.25, seed=0)
 print(tr(f"hypernetwork: {sum(v.numel() for k, v in phi.items() if k != 'log_range')} parameters φ, "
          f"target model: {hypernet.n_params(sizes)} parameters w; trained {run['config']['steps']} steps "
          f"in {run['cpu_seconds']:.0f} s CPU",
-         f"гиперсеть: {sum(v.numel() for k, v in phi.items() if k != 'log_range')} параметров φ, "
-         f"целевая модель: {hypernet.n_params(sizes)} параметров w; обучена за {run['config']['steps']} шагов, "
-         f"{run['cpu_seconds']:.0f} с процессорного времени"))
+         f"гиперсеть: число параметров φ — {sum(v.numel() for k, v in phi.items() if k != 'log_range')}, "
+         f"у целевой модели число параметров w — {hypernet.n_params(sizes)}; обучение: {run['config']['steps']} "
+         f"шагов, {run['cpu_seconds']:.0f} с процессорного времени"))
 
 lams_fine = np.logspace(-3, 2, 60)
 with torch.no_grad():
