@@ -113,6 +113,11 @@ TERMS: tuple[Term, ...] = (
     Term("acquisition function", "функция приобретения (acquisition function)", "not «функция выбора»",
          "не «функция выбора»"),
     Term("expected improvement (EI)", "ожидаемое улучшение (EI)"),
+    Term("Gaussian process", "гауссовский процесс"),
+    Term("warm start (of Bayesian optimisation)", "тёплый старт (байесовской оптимизации)"),
+    Term("meta-features (of a data set)", "метапризнаки (набора данных)"),
+    Term("learning curve", "кривая обучения"),
+    Term("cross-entropy", "кросс-энтропия (перекрёстная энтропия)"),
     Term("successive halving; bracket; rung", "последовательное деление пополам; серия; ступень"),
     Term("neural architecture search (NAS)", "поиск архитектуры нейросети (NAS)"),
     # meta-learning
@@ -126,6 +131,11 @@ TERMS: tuple[Term, ...] = (
     Term("N-way K-shot", "«N классов, K примеров»"),
     Term("few-shot learning", "обучение по нескольким примерам (few-shot)"),
     Term("inner loop / outer loop", "внутренний / внешний цикл"),
+    Term("prototypical networks; prototype", "прототипические сети (Prototypical Networks); прототип"),
+    Term("metric-based / optimisation-based / black-box meta-learning",
+         "метрическое / оптимизационное / «чёрный ящик» метаобучение",
+         "the three families of meta-learning", "три семейства метаобучения"),
+    Term("evolution strategies (EvoGrad)", "эволюционные стратегии (EvoGrad)"),
     Term("hypernetwork", "гиперсеть"),
     # structure
     Term("pruning; magnitude pruning", "прунинг (удаление параметров); прунинг по модулю"),
