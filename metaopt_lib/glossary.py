@@ -175,7 +175,7 @@ FORBIDDEN: tuple[Forbidden, ...] = (
               "a calque of 'fast-weight programmers'"),
     Forbidden(r"(?<![\w-])(" + _NAMES + r")\w*", "ru", "the Latin spelling of the paper (Louizos, Ghahramani …)",
               "cited names are written as printed in the paper"),
-    Forbidden(r"\bseed\s?0[0-4]\d\b|\bthe seed'?s\b|\brussian seed\b|\bthe seeds\b", "en",
+    Forbidden(r"\bseed\s?0[0-4]\d\b|\bthe\s+seed(?:'s|s)\b|\brussian\s+seed\b", "en",
               "the MIPT lecture slides (2019 / 2023), the blog post on Lorraine et al., the paper",
               "students read 'seed' as a random seed; cite a source by what it is"),
     Forbidden(r"исходн\w+\s+(слайд\w*|текст\w*)\s+00\d", "ru", "слайды лекций МФТИ (2019 / 2023), запись в блоге …",
