@@ -17,8 +17,9 @@ from metaopt_lib import glossary, notebooks
 
 ROOT = notebooks.course_root()
 SOURCES = notebooks.lecture_sources(ROOT)
-# Lecture 7 is being split into 07/08 on another branch of issue 14; its author applies the glossary there.
-PENDING = {"07_pruning"}
+# Lectures 7 and 8 (the split of the old lecture 7) are written on another branch of issue 14; remove them from
+# PENDING once their text follows the glossary (the lead checks after the merge).
+PENDING = {"07_pruning", "08_structure"}
 CHECKED = [src for src in SOURCES if src.stem not in PENDING]
 
 
