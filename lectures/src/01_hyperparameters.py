@@ -189,8 +189,8 @@ def quiz(question, answer=None):
 
 # no answer is preselected (value=None), and choosing another question clears the answer again
 question_box = w.Dropdown(options=[(QUIZ[k]["label"], k) for k in QUIZ], value="dropout",
-                          layout=w.Layout(width="auto"))
-answer_box = w.ToggleButtons(options=ANSWERS, value=None)
+                          description=tr("question", "вопрос"), layout=w.Layout(width="auto"))
+answer_box = w.ToggleButtons(options=ANSWERS, value=None, description=tr("answer", "ответ"))
 question_box.observe(lambda change: setattr(answer_box, "value", None), names="value")
 interact(quiz, question=question_box, answer=answer_box)
 
