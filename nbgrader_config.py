@@ -14,6 +14,10 @@ c.CourseDirectory.submitted_directory = "autograder/work/submitted"
 c.CourseDirectory.autograded_directory = "autograder/work/autograded"
 c.CourseDirectory.feedback_directory = "autograder/work/feedback"
 c.CourseDirectory.db_url = f"sqlite:///{_root / 'autograder' / 'work' / 'gradebook.db'}"
+# The course is graded from collected zips, not through nbgrader's exchange; an existing exchange folder keeps
+# JupyterLab from warning "The exchange directory does not exist" (nbgrader's default is /srv/nbgrader/exchange).
+c.Exchange.root = str(_root / "autograder" / "work" / "exchange")
+(_root / "autograder" / "work" / "exchange").mkdir(parents=True, exist_ok=True)
 
 # Released notebooks must not carry solution-region content nor hidden tests.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE / ВАШ КОД ЗДЕСЬ\nraise NotImplementedError()"}

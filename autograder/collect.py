@@ -107,6 +107,17 @@ def _student_of(data: bytes) -> str | None:
     return sid if isinstance(sid, str) and _ID.match(sid) else None
 
 
+def register_students(course: Course, roster) -> None:
+    """Every roster student in the gradebook, so that formgrader lists those who submitted nothing too.
+
+    Formgrader shows a student's name as "last, first": the roster's Cyrillic surname is stored as the last name
+    and the Latin one as the first, so both spellings appear (the roster is the authority for names)."""
+    with course.gradebook() as gb:
+        for entry in roster.values():
+            gb.update_or_create_student(entry.student_id, last_name=entry.surname_ru or None,
+                                        first_name=entry.surname_en or None)
+
+
 def collect(course: Course, source: Path | str, roster_path: Path | str | None = None) -> CollectReport:
     source = Path(source)
     if not source.is_dir():
@@ -119,6 +130,8 @@ def collect(course: Course, source: Path | str, roster_path: Path | str | None =
     known = course.assignments()
     if not known:
         raise GradingError(f"no assignments in {course.source_dir}")
+    if roster is not None:
+        register_students(course, roster)
     report = CollectReport()
     for entry in sorted(source.iterdir()):
         if entry.name.startswith("."):
