@@ -3,7 +3,9 @@
 
 * feedback pages typeset formulas offline: no script comes from another host, MathJax is inlined, and headless
   Chromium (network blocked) renders the student's LaTeX as MathJax output;
-* formgrader lists every roster student (also one who submitted nothing), with the roster's surnames;
+* formgrader (a Jupyter server started at the course folder) serves MathJax itself, no CDN, and Chromium with
+  the network blocked typesets the student's formulas there; every roster student is in its gradebook (also one
+  who submitted nothing), with the roster's surnames;
 * ``grades.csv`` has the surnames, the student's total over their own two variants, and flags a feedback page
   withheld because it showed a hidden test.
 """
@@ -159,3 +161,92 @@ def test_feedback_formulas_are_typeset_in_a_browser_offline(graded):
     assert typeset >= 2, typeset  # the inline and the display formula
     assert r"\sum_{i=1}" not in text and "$x^{2}" not in text  # no raw LaTeX left on the page
     assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def formgrader(graded):
+    """A Jupyter server at the course folder, as ``make lab`` starts one (with the course's nbgrader_config.py)."""
+    import shutil
+    import time
+    import urllib.request
+
+    root = graded["root"]
+    shutil.copy(Path(__file__).resolve().parents[1] / "nbgrader_config.py", root / "nbgrader_config.py")
+    port = _free_port()
+    jupyter = Path(sys.executable).parent / "jupyter"
+    proc = subprocess.Popen([str(jupyter), "server", "--no-browser", f"--port={port}", "--allow-root",
+                             "--IdentityProvider.token=", "--ServerApp.password="],
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status", timeout=5)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise AssertionError("the Jupyter server did not start") from None
+                time.sleep(1)
+        with Course(root).gradebook() as gb:
+            notebook_id = gb.find_submission("theory_1", "kuz").notebooks[0].id
+        yield {"base": base, "page": f"{base}/formgrader/submissions/{notebook_id}/?index=0"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_formgrader_loads_mathjax_from_the_server_itself(formgrader):
+    import urllib.request
+
+    html = urllib.request.urlopen(formgrader["page"], timeout=60).read().decode("utf-8")
+    tags = re.findall(r"<script\b[^>]*>", html, flags=re.I)
+    assert tags and not [t for t in tags if re.search(r"""src\s*=\s*["']?(https?:)?//""", t, flags=re.I)]
+    assert "cdnjs" not in html and "<!-- metaopt-mathjax -->" in html
+    assert r"\sum_{i=1}^{n}" in html  # the student's answer is on the page
+    mathjax = urllib.request.urlopen(f"{formgrader['base']}/static/jupyter_server_mathjax/MathJax.js", timeout=30)
+    assert mathjax.status == 200
+
+
+def test_formgrader_typesets_formulas_in_a_browser_offline(formgrader):
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no /usr/bin/chromium")
+    outside, errors = [], []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+
+            def guard(route):
+                url = route.request.url
+                if url.startswith((formgrader["base"] + "/", "data:", "blob:")):
+                    route.continue_()
+                else:
+                    outside.append(url)
+                    route.abort()
+
+            page.route("**/*", guard)
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.goto(formgrader["page"])
+            page.wait_for_function("window.MathJax && MathJax.loaded === true", timeout=90_000)
+            page.wait_for_selector(".MathJax, .MathJax_Display", timeout=30_000)
+            typeset = page.eval_on_selector_all(".MathJax, .MathJax_Display", "els => els.length")
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert typeset >= 2, typeset
+    assert r"\sum_{i=1}" not in text and "$x^{2}" not in text
+    assert outside == [] and errors == [], (outside, errors)
