@@ -116,7 +116,7 @@ def _bomb(path: Path, members: int = 3000, size: int = 80_000) -> None:
 def collected(student, tmp_path_factory):
     folder, _ = student
     course = tmp_path_factory.mktemp("course")
-    (course / "solutions").symlink_to(ROOT / "solutions")  # the course's assignments, read only
+    shutil.copytree(ROOT / "solutions", course / "solutions")  # the course's assignments
     inbox = course / "inbox"
     inbox.mkdir()
     for name in ("ivanov.ii-practice_2.zip", "ivanov.ii-theory_1.zip"):
@@ -170,3 +170,26 @@ def test_a_zip_bomb_is_one_line_of_the_report(collected):
     assert lines[0].startswith("PROBLEM") and "not collected" in lines[0] and "3000 files" in lines[0], lines
     assert not (course / "autograder" / "work" / "submitted" / "bomber").exists()
     assert len(out.splitlines()) < 20, out
+
+
+def test_the_submitted_zip_is_graded_like_any_submission(collected):
+    """The rest of the instructor's path for one zip as ``make submit`` wrote it: release, sandboxed autograde,
+    export — the notebook with the student id in its metadata gets every automatic point."""
+    course, _ = collected
+    for args in (("release", "theory_1", "--workers", "1"),
+                 ("autograde", "theory_1", "--workers", "1", "--student", "ivanov.ii")):
+        proc = metaopt("grade", args[0], "--course-root", course, *args[1:])
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    grades = course / "grades.csv"
+    proc = metaopt("grade", "export", "--course-root", course, "--output", grades, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for r in csv.DictReader(grades.read_text(encoding="utf-8").splitlines())
+            if r["student_id"] == "ivanov.ii" and r["assignment"] == "theory_1"]
+    assert len(rows) == 1, rows
+    row = rows[0]
+    solution = nbformat.read(ROOT / "solutions/theory_1/theory_1.ipynb", as_version=4)
+    full = sum(float(c.metadata["nbgrader"].get("points") or 0) for c in solution.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+               and not c.metadata["nbgrader"].get("solution"))
+    assert row["status"] == "graded" and float(row["auto_score"]) == full > 0, row
+    assert (row["surname_ru"], row["surname_en"]) == ("Иванов", "Ivanov")
