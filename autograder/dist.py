@@ -85,10 +85,12 @@ lectures: $(STAMP)
 
 submit:
 	@test -n "$(ASSIGNMENT)" -a -d "assignments/$(ASSIGNMENT)" || { \
-	  echo "usage: make submit ASSIGNMENT=<folder in assignments/, e.g. practice_1> [STUDENT_ID=<your id>]"; \
-	  echo "использование: make submit ASSIGNMENT=<папка в assignments/, например practice_1> [STUDENT_ID=<ваш id>]"; exit 2; }
+	  echo "usage: make submit ASSIGNMENT=<folder in assignments/, e.g. practice_1> [STUDENT_ID=<id>]"; \
+	  echo "использование: make submit ASSIGNMENT=<папка в assignments/, например practice_1> [STUDENT_ID=<id>]"; \
+	  exit 2; }
 	@# standard library only: works with or without .venv; asks the student id once (kept in .student_id)
-	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m metaopt_lib.submission "$(ASSIGNMENT)" $(if $(STUDENT_ID),--id "$(STUDENT_ID)",)
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m metaopt_lib.submission "$(ASSIGNMENT)" \
+	  $(if $(STUDENT_ID),--id "$(STUDENT_ID)",)
 
 clean-venv:
 	rm -rf $(VENV)

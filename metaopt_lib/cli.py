@@ -1,8 +1,8 @@
 """The ``metaopt`` command (also ``python -m metaopt_lib``).
 
-Students use ``metaopt variant`` and ``metaopt submit``; maintainers ``metaopt lectures``; instructors ``metaopt grade``,
-``metaopt student-dist`` and ``metaopt demo``. The instructor commands live in the ``autograder`` package,
-which the student distribution does not contain.
+Students use ``metaopt variant`` and ``metaopt submit``; maintainers ``metaopt lectures``; instructors
+``metaopt grade``, ``metaopt student-dist`` and ``metaopt demo``. The instructor commands live in the
+``autograder`` package, which the student distribution does not contain.
 """
 
 from __future__ import annotations
