@@ -14,6 +14,25 @@ c.CourseDirectory.submitted_directory = "autograder/work/submitted"
 c.CourseDirectory.autograded_directory = "autograder/work/autograded"
 c.CourseDirectory.feedback_directory = "autograder/work/feedback"
 c.CourseDirectory.db_url = f"sqlite:///{_root / 'autograder' / 'work' / 'gradebook.db'}"
+# The course is graded from collected zips, not through nbgrader's exchange; an existing exchange folder keeps
+# JupyterLab from warning "The exchange directory does not exist" (nbgrader's default is /srv/nbgrader/exchange).
+c.Exchange.root = str(_root / "autograder" / "work" / "exchange")
+(_root / "autograder" / "work" / "exchange").mkdir(parents=True, exist_ok=True)
+
+# Formulas offline: nbconvert's `mathjax` macro (CDN) is replaced by autograder/templates/base/mathjax.html.j2
+# (MathJax 2 served by the Jupyter server's jupyter-server-mathjax extension) in formgrader and feedback pages;
+# nbgrader's own templates (formgrade, feedback) stay second in line. Found through the installed autograder
+# package, so that a copy of this file in another course folder finds them too.
+try:
+    import autograder as _autograder
+    import nbgrader as _nbgrader
+
+    c.HTMLExporter.extra_template_basedirs = [
+        str(Path(_autograder.__file__).resolve().parent / "templates"),
+        str(Path(_nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"),
+    ]
+except ImportError:  # a student's environment has neither: this file is the instructor's
+    pass
 
 # Released notebooks must not carry solution-region content nor hidden tests.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE / ВАШ КОД ЗДЕСЬ\nraise NotImplementedError()"}
