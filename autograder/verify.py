@@ -45,9 +45,13 @@ def _matches(reference: dict, got: dict) -> bool:
     want = reference.get("value")
     if isinstance(want, bool) or want is None:
         return got.get("value") is want and want is True
+    rtol, atol = float(reference.get("rtol", 1e-6)), float(reference.get("atol", 1e-8))
     try:
-        return values_close(got.get("value"), want, float(reference.get("rtol", 1e-6)),
-                            float(reference.get("atol", 1e-8)))
+        if reference.get("at_most"):  # a loss: at most the reference's, within the tolerance
+            value = got.get("value")
+            return (isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(want, (int, float))
+                    and value <= want + atol + rtol * abs(want))
+        return values_close(got.get("value"), want, rtol, atol)
     except Exception:  # noqa: BLE001 - a malformed report fails its check
         return False
 

@@ -35,7 +35,7 @@ import torch
 from metaopt_lib.i18n import both
 
 __all__ = ["MIME", "SEED_ENV", "GradingCheckFailed", "values_close", "plain", "check_close", "check_true", "probe",
-           "hidden_generator", "hidden_seed", "set_hidden_seed", "forbid", "grading"]
+           "hidden_generator", "hidden_seed", "set_hidden_seed", "forbid", "substitute", "grading"]
 
 MIME = "application/vnd.metaopt.check+json"
 SEED_ENV = "METAOPT_HIDDEN_SEED"
@@ -180,13 +180,17 @@ def check_true(name: str, condition, message: str = "") -> None:
                                       f"[{name}] условие не выполнено: {message}"))
 
 
-def probe(name: str, value, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+def probe(name: str, value, *, rtol: float = 1e-6, atol: float = 1e-8, at_most: bool = False) -> None:
     """Hidden check: report the student's ``value`` under ``name`` to the grader (nothing happens outside grading).
 
     The grader compares it with the reference solution's value for the same name and the same (per-student) inputs,
-    within ``atol + rtol·|reference|`` as the reference run reported them (a student's tolerances are ignored). An
-    exception raised while computing ``value`` leaves the check unreported, which fails it."""
-    _report({"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol})
+    within ``atol + rtol·|reference|`` as the reference run reported them (a student's tolerances are ignored);
+    ``at_most=True``: the value may also be lower than the reference's (a loss an optimiser reaches). An exception
+    raised while computing ``value`` leaves the check unreported, which fails it."""
+    entry = {"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol}
+    if at_most:
+        entry["at_most"] = True
+    _report(entry)
 
 
 # --- per-student hidden inputs -----------------------------------------------------------------------------------
@@ -210,6 +214,25 @@ def hidden_generator(salt: int | str) -> torch.Generator:
     """A torch generator for one hidden test's inputs, seeded by the per-student seed and ``salt``."""
     salt_int = salt if isinstance(salt, int) else zlib.crc32(str(salt).encode("utf-8"))
     return torch.Generator().manual_seed((hidden_seed() * 1_000_003 + salt_int) % (2 ** 63 - 1))
+
+
+# --- one mistake costs one function -------------------------------------------------------------------------------
+@contextlib.contextmanager
+def substitute(namespace: dict, **functions):
+    """Inside the block, the names ``functions`` of ``namespace`` (the notebook's globals) are the given correct
+    implementations: a student's function that calls their own helper (``neg_elbo`` → ``kl_gaussians``) is then
+    tested on its own, and a mistake in the helper costs only the helper's cells."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in functions}
+    namespace.update(functions)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 # --- the student's own code, not the library's reference --------------------------------------------------------
