@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["EDITS", "MUTANTS", "wrong_source"]
+__all__ = ["EDITS", "MUTANTS", "ALTERNATIVES", "wrong_source"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,3 +139,71 @@ def _build() -> dict[str, list[tuple[str, str, frozenset[str]]]]:
 
 
 MUTANTS = _build()
+
+
+# Correct answers written differently from the reference (another algorithm, another sampler, a plain formula):
+# they must pass every test cell — the tolerances of the probes admit any correct implementation.
+# assignment -> [(answer cell, its whole source, what differs)]
+ALTERNATIVES: dict[str, list[tuple[str, str, str]]] = {
+    "theory_1": [
+        ("log_evidence_structures", '''def log_evidence_structures(X, y, alpha, noise_var):
+    n = X.shape[0]
+    out = []
+    for gamma in STRUCTURES:
+        Xg = X * gamma
+        C = noise_var * torch.eye(n) + Xg @ torch.diag(1.0 / alpha) @ Xg.T
+        out.append(torch.distributions.MultivariateNormal(torch.zeros(n), covariance_matrix=C).log_prob(y))
+    return torch.stack(out)
+''', "torch.distributions instead of a Cholesky solve"),
+        ("structured_posterior", '''def structured_posterior(X, y, alpha, noise_var, pi, log_ev):
+    logits = (STRUCTURES * torch.log(pi) + (1 - STRUCTURES) * torch.log(1 - pi)).sum(1) + log_ev
+    post_gamma = torch.exp(logits - logits.max())
+    post_gamma = post_gamma / post_gamma.sum()
+    P = torch.diag(1 / alpha)
+    means, covs = [], []
+    for gamma in STRUCTURES:
+        Xg = X * gamma
+        K = P @ Xg.T @ torch.linalg.inv(noise_var * torch.eye(X.shape[0]) + Xg @ P @ Xg.T)
+        means.append(K @ y)
+        covs.append(P - K @ Xg @ P)
+    return post_gamma, torch.stack(means), torch.stack(covs)
+''', "covariance-form conditioning (Kalman gain) instead of the precision form"),
+    ],
+    "theory_2": [
+        ("weighted_l1_rhs", '''def weighted_l1_rhs(q_gamma, mu, sigma, m, s):
+    w = torch.linspace(-60.0, 60.0, 2_000_001)
+    total = 0.0
+    for k in range(len(q_gamma)):
+        q = torch.exp(torch.distributions.Normal(mu[k], sigma[k]).log_prob(w))
+        p = torch.exp(torch.distributions.Normal(float(m), s[k]).log_prob(w))
+        total = total + q_gamma[k] * torch.trapezoid(w.abs() * (q - p).abs(), w)
+    return total
+''', "a fine trapezoid grid instead of adaptive quadrature"),
+    ],
+    "theory_3": [
+        ("kl_normal", '''def kl_normal(mu1, s1, mu2, s2):
+    mu1, s1, mu2, s2 = (torch.as_tensor(x, dtype=torch.float64) for x in (mu1, s1, mu2, s2))
+    return torch.distributions.kl_divergence(torch.distributions.Normal(mu1, s1), torch.distributions.Normal(mu2, s2))
+''', "torch.distributions.kl_divergence"),
+    ],
+    "theory_4": [
+        ("rho_inverse_mc", '''def rho_inverse_mc(mu, sigma, gamma_mean, gamma_std, n_samples, generator):
+    gamma = torch.normal(gamma_mean, gamma_std, size=(n_samples,), generator=generator)
+    values = torch.exp(gamma ** 2 * mu ** 2 / (2 * sigma ** 2))
+    return float(values.mean()), float(values.std(unbiased=False) / math.sqrt(n_samples))
+''', "torch.normal as the sampler and the biased standard deviation"),
+    ],
+    "theory_5": [
+        ("tempered_prior", '''def tempered_prior(pi, lam):
+    if lam <= 0:
+        raise ValueError("lam must be > 0 / lam должно быть > 0")
+    p = torch.stack([(pi ** g * (1 - pi) ** (1 - g)).prod() for g in STRUCTURES]) ** (1.0 / lam)
+    return p / p.sum()
+''', "the product formula raised to 1/λ, no log-space"),
+        ("optimal_structure", '''def optimal_structure(log_ev, prior):
+    shift = log_ev.max()
+    weights = prior * torch.exp(log_ev - shift)
+    return weights / weights.sum(), torch.log(weights.sum()) + shift
+''', "Gibbs weights with a max-shift instead of softmax/logsumexp"),
+    ],
+}

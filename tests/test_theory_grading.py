@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from autograder.inprocess import failed_cells, judge, run_notebook
-from tests.mutants_theory import EDITS, MUTANTS
+from tests.mutants_theory import ALTERNATIVES, EDITS, MUTANTS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (1, 2)
@@ -113,4 +113,17 @@ def test_each_wrong_answer_costs_exactly_its_function(name, monkeypatch):
                 wrong.append(f"{answer} ({edit[3]}), seed {seed}: failed {sorted(got)}, expected {sorted(expected)}"
                              f"{', suspicious ' + str(suspicious) if suspicious else ''}")
     print(f"{name}: {len(MUTANTS[name])} wrong answers × {len(SEEDS)} seeds in {time.perf_counter() - start:.1f} s")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_correct_answers_written_differently_pass(name, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    wrong = []
+    for answer, source, what in ALTERNATIVES.get(name, []):
+        for seed in SEEDS:
+            candidate = run_notebook(_solution(name), seed=seed, answers={answer: source})
+            got = failed_cells(judge(_reference(name, seed), candidate, _released(name)))
+            if got:
+                wrong.append(f"{answer} ({what}), seed {seed}: failed {sorted(got)}")
     assert not wrong, "\n".join(wrong)

@@ -151,6 +151,16 @@ prior0 = torch.tensor([0.3 * 0.8, 0.3 * 0.2, 0.7 * 0.8, 0.7 * 0.2])
 # with $Q(\mathbf h_1|\lambda)>Q(\mathbf h_2|\lambda)$ such that $\forall\lambda'$: not both (1) and (2). Step 4 gives the last part for every
 # admissible pair, so the negation holds as soon as **for every $K$ and $\lambda$ an admissible pair exists** (for a
 # $K$, $\lambda$ without one the criterion holds vacuously) — this is the presumption of the statement. $\blacksquare$
+#
+# **Доказательство по-русски (кратко).** *Шаг 1.* $L = \mathbb E_{q_\Gamma}G + \mathcal H(q_\Gamma) + \mathbb E_{q_\Gamma}\log p(\Gamma|\mathbf h,\lambda)$; $\lambda$ входит только в
+# последнее слагаемое, $G$ от $\lambda$ не зависит. *Шаг 2.* Сохранение соответствий: $\theta(\mathbf h_k)$ — точка максимума
+# при $\lambda$ и при $\lambda'$. *Шаг 3.* При фиксированном $\theta_w$ имеем $L = -\mathrm{KL}(q_\Gamma\|q^*_\lambda) + \log Z_\lambda$; семейство
+# содержит $q^*_\lambda$, поэтому оптимум — ровно $q^*_\lambda$, и так же при $\lambda'$; значит, $q^*_\lambda = q^*_{\lambda'}$ почти всюду,
+# отношение априорных распределений постоянно и по нормировке равно 1. Условия 1–2 здесь не нужны: из условия
+# стационарности $\int\nabla_{\theta_\Gamma}q\,f\,d\Gamma = 0$ ($\dim\theta_\Gamma$ уравнений) не следует $f = \mathrm{const}$ даже при $\nabla q\ne0$ почти
+# всюду (пример: $q = \mathcal N(\theta,1)$, $f = a(\Gamma-\theta)^2+b$). *Шаг 4.* По условию 3 $\lambda'=\lambda$, порядок $Q$ не меняется.
+# Отрицание критерия 2: для любых $K$ и $\lambda$ существует допустимая пара, для которой никакое $\lambda'$ не даёт (1) и (2);
+# шаг 4 доказывает это для каждой допустимой пары, так что нужно, чтобы для любых $K$ и $\lambda$ допустимая пара существовала.
 
 # %% [markdown]
 # ### Grading rubric (10 points) / Критерии оценивания (10 баллов)
@@ -172,16 +182,7 @@ prior0 = torch.tensor([0.3 * 0.8, 0.3 * 0.2, 0.7 * 0.8, 0.7 * 0.2])
 # | От оптимальности к $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$: форма Гиббса $L = -\mathrm{KL}(q_\Gamma\Vert q^*_\lambda)+\log Z_\lambda$, оптимум равен $q^*_\lambda$, так как семейство его содержит, отношение априорных распределений постоянно, нормировка. Не засчитывается «скобка обращается в нуль там, где $\nabla q\ne0$, т. е. почти всюду (условие 1)»: условие стационарности — это $\dim\theta_\Gamma$ уравнений, и оно этого не влечёт; полный балл — за рассуждение через форму Гиббса (или другое верное) и верное замечание о том, где условия 1 недостаточно | 3 |
 # | Из условия 3 следует $\lambda'=\lambda$, поэтому $Q$ и порядок не меняются; отрицание критерия 2 с верными кванторами: для любых $K$ и $\lambda$ найдётся допустимая пара, для которой никакое $\lambda'$ не даёт (1) и (2); доказательство требует, чтобы для любых $K$ и $\lambda$ допустимая пара существовала | 2 |
 # | Ясность и логический порядок | 1 |
-#
-# **Доказательство по-русски (кратко).** *Шаг 1.* $L = \mathbb E_{q_\Gamma}G + \mathcal H(q_\Gamma) + \mathbb E_{q_\Gamma}\log p(\Gamma|\mathbf h,\lambda)$; $\lambda$ входит только в
-# последнее слагаемое, $G$ от $\lambda$ не зависит. *Шаг 2.* Сохранение соответствий: $\theta(\mathbf h_k)$ — точка максимума
-# при $\lambda$ и при $\lambda'$. *Шаг 3.* При фиксированном $\theta_w$ имеем $L = -\mathrm{KL}(q_\Gamma\|q^*_\lambda) + \log Z_\lambda$; семейство
-# содержит $q^*_\lambda$, поэтому оптимум — ровно $q^*_\lambda$, и так же при $\lambda'$; значит, $q^*_\lambda = q^*_{\lambda'}$ почти всюду,
-# отношение априорных распределений постоянно и по нормировке равно 1. Условия 1–2 здесь не нужны: из условия
-# стационарности $\int\nabla_{\theta_\Gamma}q\,f\,d\Gamma = 0$ ($\dim\theta_\Gamma$ уравнений) не следует $f = \mathrm{const}$ даже при $\nabla q\ne0$ почти
-# всюду (пример: $q = \mathcal N(\theta,1)$, $f = a(\Gamma-\theta)^2+b$). *Шаг 4.* По условию 3 $\lambda'=\lambda$, порядок $Q$ не меняется.
-# Отрицание критерия 2: для любых $K$ и $\lambda$ существует допустимая пара, для которой никакое $\lambda'$ не даёт (1) и (2);
-# шаг 4 доказывает это для каждой допустимой пары, так что нужно, чтобы для любых $K$ и $\lambda$ допустимая пара существовала.
+
 
 # %% [markdown]
 # ## Part 2. Code: a structure prior with a temperature
