@@ -127,3 +127,14 @@ def test_correct_answers_written_differently_pass(name, monkeypatch):
             if got:
                 wrong.append(f"{answer} ({what}), seed {seed}: failed {sorted(got)}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_model_proof_is_not_released(name):
+    """The model proof lives in the manual answer cell only: no line of it may reach the released notebook."""
+    released = "\n".join(c.source for c in _released(name).cells)
+    for cell in _solution(name).cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            leaked = [line for line in cell.source.split("\n") if len(line.strip()) > 40 and line.strip() in released]
+            assert not leaked, f"model proof lines in the release: {leaked[:2]}"
