@@ -128,8 +128,10 @@ prior0 = torch.tensor([0.3 * 0.8, 0.3 * 0.2, 0.7 * 0.8, 0.7 * 0.2])
 # $\lambda$ and $\lambda'$), so $G$ is the same function under both. Completing the KL,
 # $$L = -\mathrm{KL}\big(q_\Gamma\,\|\,q^*_\lambda\big) + \log Z_\lambda,\qquad
 #   q^*_\lambda(\Gamma) = \frac{p(\Gamma|\mathbf h_k,\lambda)\,e^{G(\Gamma)}}{Z_\lambda},\quad Z_\lambda = \int p(\Gamma|\mathbf h_k,\lambda)e^{G(\Gamma)}d\Gamma .$$
-# The family contains $q^*_\lambda$ and $\mathrm{KL}\ge0$ with equality iff the distributions coincide, so the maximisers
-# over $\theta_\Gamma$ are exactly the $\theta_\Gamma$ with $q_\Gamma(\cdot|\theta_\Gamma) = q^*_\lambda$ (a.e.). The same holds under $\lambda'$.
+# The family contains the Gibbs optimum for every metaparameter (the richness assumed; e.g. all distributions on
+# finitely many structures, as in the code part), in particular $q^*_\lambda$ and $q^*_{\lambda'}$. Since $\mathrm{KL}\ge0$ with
+# equality iff the distributions coincide, the maximisers over $\theta_\Gamma$ are exactly the $\theta_\Gamma$ with
+# $q_\Gamma(\cdot|\theta_\Gamma) = q^*_\lambda$ (a.e.); under $\lambda'$, exactly those with $q_\Gamma(\cdot|\theta_\Gamma) = q^*_{\lambda'}$.
 # Hence $q^*_\lambda = q_\Gamma(\cdot|\theta_\Gamma(\mathbf h_k)) = q^*_{\lambda'}$ a.e., i.e. $p(\Gamma|\mathbf h_k,\lambda)/p(\Gamma|\mathbf h_k,\lambda') = Z_\lambda/Z_{\lambda'}$
 # for almost every $\Gamma$ ($e^{G}>0$ cancels); both priors are normalised, so the constant is 1 and the priors are equal.
 #
@@ -155,7 +157,8 @@ prior0 = torch.tensor([0.3 * 0.8, 0.3 * 0.2, 0.7 * 0.8, 0.7 * 0.2])
 # **Доказательство по-русски (кратко).** *Шаг 1.* $L = \mathbb E_{q_\Gamma}G + \mathcal H(q_\Gamma) + \mathbb E_{q_\Gamma}\log p(\Gamma|\mathbf h,\lambda)$; $\lambda$ входит только в
 # последнее слагаемое, $G$ от $\lambda$ не зависит. *Шаг 2.* Сохранение соответствий: $\theta(\mathbf h_k)$ — точка максимума
 # при $\lambda$ и при $\lambda'$. *Шаг 3.* При фиксированном $\theta_w$ имеем $L = -\mathrm{KL}(q_\Gamma\|q^*_\lambda) + \log Z_\lambda$; семейство
-# содержит $q^*_\lambda$, поэтому оптимум — ровно $q^*_\lambda$, и так же при $\lambda'$; значит, $q^*_\lambda = q^*_{\lambda'}$ почти всюду,
+# содержит оптимум Гиббса при любом метапараметре (в частности, $q^*_\lambda$ и $q^*_{\lambda'}$), поэтому оптимум при $\lambda$ —
+# ровно $q^*_\lambda$, а при $\lambda'$ — ровно $q^*_{\lambda'}$; значит, $q^*_\lambda = q^*_{\lambda'}$ почти всюду,
 # отношение априорных распределений постоянно и по нормировке равно 1. Условия 1–2 здесь не нужны: из условия
 # стационарности $\int\nabla_{\theta_\Gamma}q\,f\,d\Gamma = 0$ ($\dim\theta_\Gamma$ уравнений) не следует $f = \mathrm{const}$ даже при $\nabla q\ne0$ почти
 # всюду (пример: $q = \mathcal N(\theta,1)$, $f = a(\Gamma-\theta)^2+b$). *Шаг 4.* По условию 3 $\lambda'=\lambda$, порядок $Q$ не меняется.
@@ -169,7 +172,7 @@ prior0 = torch.tensor([0.3 * 0.8, 0.3 * 0.2, 0.7 * 0.8, 0.7 * 0.2])
 # |---|---|
 # | The ELBO split so that $\lambda$ enters only through $\mathbb E_{q_\Gamma}\log p(\Gamma\vert \mathbf h,\lambda)$ | 2 |
 # | Preserved correspondences written as: $\theta(\mathbf h_k)$ maximises $L(\cdot,\mathbf h_k\vert \lambda)$ and $L(\cdot,\mathbf h_k\vert \lambda')$, with the same $\theta_w$, hence the same $G$ | 2 |
-# | From optimality to $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$: Gibbs form $L = -\mathrm{KL}(q_\Gamma\Vert q^*_\lambda)+\log Z_\lambda$, the optimum is $q^*_\lambda$ because the family contains it, ratio of the priors constant, normalisation. No credit for "the bracket vanishes where $\nabla q\ne0$, i.e. a.e. (assumption 1)": the stationarity condition is $\dim\theta_\Gamma$ equations and does not force it; full marks need the Gibbs route (or another valid argument) and a correct remark on where assumption 1 is not enough | 3 |
+# | From optimality to $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$: Gibbs form $L = -\mathrm{KL}(q_\Gamma\Vert q^*_\lambda)+\log Z_\lambda$, the optimum is $q^*_\lambda$ (and $q^*_{\lambda'}$ under $\lambda'$) because the family contains the Gibbs optima, ratio of the priors constant, normalisation. No credit for "the bracket vanishes where $\nabla q\ne0$, i.e. a.e. (assumption 1)": the stationarity condition is $\dim\theta_\Gamma$ equations and does not force it; full marks need the Gibbs route (or another valid argument) and a correct remark on where assumption 1 is not enough | 3 |
 # | Assumption 3 gives $\lambda'=\lambda$, so $Q$ and the order do not change; the negation of criterion 2 with the right quantifiers: for every $K$ and every $\lambda$ there is an admissible pair for which no $\lambda'$ gives (1) and (2); the proof needs that for every $K$ and $\lambda$ an admissible pair exists | 2 |
 # | Clarity and logical order | 1 |
 #
@@ -179,7 +182,7 @@ prior0 = torch.tensor([0.3 * 0.8, 0.3 * 0.2, 0.7 * 0.8, 0.7 * 0.2])
 # |---|---|
 # | ELBO разложена так, что $\lambda$ входит только через $\mathbb E_{q_\Gamma}\log p(\Gamma\vert \mathbf h,\lambda)$ | 2 |
 # | Сохранение соответствий записано так: $\theta(\mathbf h_k)$ максимизирует и $L(\cdot,\mathbf h_k\vert \lambda)$, и $L(\cdot,\mathbf h_k\vert \lambda')$, при одном и том же $\theta_w$, а значит, одной и той же $G$ | 2 |
-# | От оптимальности к $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$: форма Гиббса $L = -\mathrm{KL}(q_\Gamma\Vert q^*_\lambda)+\log Z_\lambda$, оптимум равен $q^*_\lambda$, так как семейство его содержит, отношение априорных распределений постоянно, нормировка. Не засчитывается «скобка обращается в нуль там, где $\nabla q\ne0$, т. е. почти всюду (условие 1)»: условие стационарности — это $\dim\theta_\Gamma$ уравнений, и оно этого не влечёт; полный балл — за рассуждение через форму Гиббса (или другое верное) и верное замечание о том, где условия 1 недостаточно | 3 |
+# | От оптимальности к $p(\Gamma\vert \mathbf h_k,\lambda) = p(\Gamma\vert \mathbf h_k,\lambda')$: форма Гиббса $L = -\mathrm{KL}(q_\Gamma\Vert q^*_\lambda)+\log Z_\lambda$, оптимум равен $q^*_\lambda$ (при $\lambda'$ — $q^*_{\lambda'}$), так как семейство содержит оптимумы Гиббса, отношение априорных распределений постоянно, нормировка. Не засчитывается «скобка обращается в нуль там, где $\nabla q\ne0$, т. е. почти всюду (условие 1)»: условие стационарности — это $\dim\theta_\Gamma$ уравнений, и оно этого не влечёт; полный балл — за рассуждение через форму Гиббса (или другое верное) и верное замечание о том, где условия 1 недостаточно | 3 |
 # | Из условия 3 следует $\lambda'=\lambda$, поэтому $Q$ и порядок не меняются; отрицание критерия 2 с верными кванторами: для любых $K$ и $\lambda$ найдётся допустимая пара, для которой никакое $\lambda'$ не даёт (1) и (2); доказательство требует, чтобы для любых $K$ и $\lambda$ допустимая пара существовала | 2 |
 # | Ясность и логический порядок | 1 |
 
