@@ -171,7 +171,7 @@ ALTERNATIVES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "theory_2": [
         ("weighted_l1_rhs", '''def weighted_l1_rhs(q_gamma, mu, sigma, m, s):
-    w = torch.linspace(-60.0, 60.0, 2_000_001)
+    w = torch.linspace(-40.0, 40.0, 400_001)
     total = 0.0
     for k in range(len(q_gamma)):
         q = torch.exp(torch.distributions.Normal(mu[k], sigma[k]).log_prob(w))
