@@ -198,8 +198,10 @@ def test_a_blocked_kernel_frees_its_worker_within_the_cell_limit_plus_grace(toy)
     course = Course(toy["root"])
     for student in ("s_hang", "s_flood"):
         status = course.read_status("theory_1", student)
-        # set-up (kernel start, imports) + the answer cell's limit + grace; the submission limit is 600 s
-        assert status["seconds"] < CELL_TIMEOUT + Limits().grace + 45, status
+        # the blocked cell was killed right after its limit + the grace (wall clock of that cell, measured by the
+        # executor), and the whole submission ended far below its own limit of 600 s
+        assert status["longest_cell_seconds"] < CELL_TIMEOUT + Limits().grace + 5, status
+        assert status["seconds"] < 300, status
 
 
 def test_output_is_bounded_in_bytes(toy):
