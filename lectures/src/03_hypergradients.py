@@ -388,6 +388,146 @@ plt.show()
 # * **Короткий горизонт.** Развёртка на несколько шагов дешева, но смещает выбор к «жадным» гиперпараметрам.
 
 # %% [markdown] lang="en"
+# ## 6. EvoGrad: a hypergradient without second derivatives
+#
+# Every method above needs second-order terms: Hessian-vector products, or backpropagation through a stored
+# trajectory. EvoGrad (Bohdal, Yang & Hospedales 2021) needs neither. Around the current parameters
+# $\boldsymbol{\theta}$ it draws $K$ copies $\boldsymbol{\theta}_k = \boldsymbol{\theta} + \boldsymbol{\varepsilon}_k$,
+# $\boldsymbol{\varepsilon}_k \sim \mathcal N(0, \sigma^2\mathbf I)$, scores them by the training loss and mixes them
+# with softmax weights at a temperature $\tau$:
+#
+# $$w_k(\boldsymbol{\lambda}) = \operatorname{softmax}_k\!\Big(-\frac{L_T(\boldsymbol{\theta}_k, \boldsymbol{\lambda})}{\tau}\Big),
+# \qquad \boldsymbol{\theta}^*(\boldsymbol{\lambda}) = \sum_{k=1}^{K} w_k(\boldsymbol{\lambda})\,\boldsymbol{\theta}_k,
+# \qquad \widehat{\frac{dL_V}{d\boldsymbol{\lambda}}} = \frac{d}{d\boldsymbol{\lambda}}
+# L_V\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}\big).$$
+#
+# The hyperparameters reach $\boldsymbol{\theta}^*$ only through $K$ numbers $L_T(\boldsymbol{\theta}_k,
+# \boldsymbol{\lambda})$, so one backward pass with first derivatives suffices. What does it estimate? Expanding the
+# softmax for small $\sigma$ gives, on average, one gradient step
+# $\boldsymbol{\theta}^* \approx \boldsymbol{\theta} - \alpha\nabla_{\boldsymbol{\theta}}L_T$ with
+# $\alpha = \sigma^2(1 - 1/K)/\tau$, and the expectation of EvoGrad tends to the **one-step (greedy)
+# hypergradient** $-\alpha\,(\partial^2 L_T/\partial\boldsymbol{\lambda}\,\partial\boldsymbol{\theta})\,
+# \nabla_{\boldsymbol{\theta}}L_V$. For our ridge problem at $\mathbf w^*$ that is $-\alpha\,\mathbf w^*\odot\mathbf g$
+# against the exact $-\mathbf w^*\odot\mathbf H^{-1}\mathbf g$: EvoGrad replaces the inverse Hessian by a number.
+# Below, on the ridge problem of section 2: the error of one estimate against that limit, the cosine with the
+# exact hypergradient, and the time per hypergradient.
+
+# %% [markdown] lang="ru"
+# ## 6. EvoGrad: гиперградиент без вторых производных
+#
+# Всем методам выше нужны члены второго порядка: умножения гессиана на вектор или обратное распространение через
+# сохранённую траекторию. EvoGrad (Bohdal, Yang & Hospedales 2021) обходится без них. Вокруг текущих параметров
+# $\boldsymbol{\theta}$ он берёт $K$ копий $\boldsymbol{\theta}_k = \boldsymbol{\theta} + \boldsymbol{\varepsilon}_k$,
+# $\boldsymbol{\varepsilon}_k \sim \mathcal N(0, \sigma^2\mathbf I)$, оценивает их функцией потерь на обучении и
+# смешивает с весами softmax при температуре $\tau$:
+#
+# $$w_k(\boldsymbol{\lambda}) = \operatorname{softmax}_k\!\Big(-\frac{L_T(\boldsymbol{\theta}_k, \boldsymbol{\lambda})}{\tau}\Big),
+# \qquad \boldsymbol{\theta}^*(\boldsymbol{\lambda}) = \sum_{k=1}^{K} w_k(\boldsymbol{\lambda})\,\boldsymbol{\theta}_k,
+# \qquad \widehat{\frac{dL_V}{d\boldsymbol{\lambda}}} = \frac{d}{d\boldsymbol{\lambda}}
+# L_V\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}\big).$$
+#
+# Гиперпараметры влияют на $\boldsymbol{\theta}^*$ только через $K$ чисел $L_T(\boldsymbol{\theta}_k,
+# \boldsymbol{\lambda})$, поэтому хватает одного обратного прохода с первыми производными. Что же оценивается?
+# Разложение softmax при малом $\sigma$ даёт в среднем один градиентный шаг
+# $\boldsymbol{\theta}^* \approx \boldsymbol{\theta} - \alpha\nabla_{\boldsymbol{\theta}}L_T$ с
+# $\alpha = \sigma^2(1 - 1/K)/\tau$, и математическое ожидание EvoGrad стремится к **одношаговому («жадному»)
+# гиперградиенту** $-\alpha\,(\partial^2 L_T/\partial\boldsymbol{\lambda}\,\partial\boldsymbol{\theta})\,
+# \nabla_{\boldsymbol{\theta}}L_V$. Для нашей гребневой регрессии в точке $\mathbf w^*$ это
+# $-\alpha\,\mathbf w^*\odot\mathbf g$ вместо точного $-\mathbf w^*\odot\mathbf H^{-1}\mathbf g$: EvoGrad заменяет
+# обратный гессиан числом. Ниже, на задаче из раздела 2: ошибка одной оценки относительно этого предела, косинус
+# с точным гиперградиентом и время на один гиперградиент.
+
+# %%
+import time
+
+from metaopt_lib import evograd as eg
+
+sigma_evo, tau_evo, draws = 1e-2, 0.05, 30
+populations = [2, 4, 8, 16, 32, 64, 128]
+
+
+def cosine(a, b):
+    return float(a @ b / (a.norm() * b.norm()))
+
+
+err_med, err_lo, err_hi, cos_med = [], [], [], []
+for K in populations:
+    limit = eg.evograd_limit(inner, outer, w_star, lam, K, sigma_evo, tau_evo)
+    ests = [eg.evograd_hypergrad(inner, outer, w_star, lam, K, sigma_evo, tau_evo, gen) for _ in range(draws)]
+    errs = np.array([float((e - limit).norm() / limit.norm()) for e in ests])
+    err_med.append(np.median(errs)), err_lo.append(np.quantile(errs, 0.1)), err_hi.append(np.quantile(errs, 0.9))
+    cos_med.append(np.median([cosine(e, exact) for e in ests]))
+cos_limit = cosine(limit, exact)
+
+
+def ms_per_call(fn, repeat):
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return 1e3 * (time.perf_counter() - start) / repeat
+
+
+timings = [
+    (tr("exact (Cholesky)", "точный (Холецкий)"), ms_per_call(lambda: hg.ridge_hypergrad_exact(X_tr, y_tr, X_val, y_val, lam), 50)),
+    ("EvoGrad K = 2", ms_per_call(lambda: eg.evograd_hypergrad(inner, outer, w_star, lam, 2, sigma_evo, tau_evo, gen), 50)),
+    ("EvoGrad K = 32", ms_per_call(lambda: eg.evograd_hypergrad(inner, outer, w_star, lam, 32, sigma_evo, tau_evo, gen), 10)),
+    (tr("IFT + CG", "неявная функция + CG"), ms_per_call(lambda: hg.ift_hypergrad(inner, outer, w_star, lam, "cg", rtol=1e-10), 10)),
+    (tr("unrolled, T = 100", "развёртка, T = 100"), ms_per_call(lambda: hg.unrolled_hypergrad_reverse(inner, outer, torch.zeros(d), lam, 100, lr), 3)),
+]
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+axes[0].loglog(populations, err_med, "o-", label=tr("rel. error vs its one-step limit (median)",
+                                                      "отн. ошибка к одношаговому пределу (медиана)"))
+axes[0].fill_between(populations, err_lo, err_hi, alpha=0.25, label=tr("10–90% of draws", "10–90% запусков"))
+axes[0].loglog(populations, err_med[0] * np.sqrt(2 / np.array(populations)), "k:", label="∝ 1/√K")
+axes[0].set_xlabel(tr("population K", "размер популяции K"))
+axes[0].set_ylabel(tr("relative error", "относительная ошибка"))
+ax_cos = axes[0].twinx()
+ax_cos.semilogx(populations, cos_med, "s--", color="C3")
+ax_cos.axhline(cos_limit, color="C3", lw=0.8)
+ax_cos.text(populations[0], cos_limit + 0.02, tr("limit", "предел"), color="C3", fontsize=8)
+ax_cos.set_ylim(0, 1.05)
+ax_cos.set_ylabel(tr("cosine with the exact hypergradient (median)", "косинус с точным гиперградиентом (медиана)"),
+                  color="C3")
+axes[0].legend(loc="lower left", fontsize=8)
+names, times = zip(*timings)
+axes[1].barh(names, times, color=["k", "C0", "C0", "C2", "C1"])
+axes[1].set_xscale("log")
+axes[1].set_xlabel(tr("milliseconds per hypergradient (this machine)", "миллисекунд на гиперградиент (эта машина)"))
+plt.tight_layout()
+plt.show()
+print(tr(f"EvoGrad (σ = {sigma_evo}, τ = {tau_evo}): relative error to its limit {err_med[0]:.2f} for K = 2, "
+         f"{err_med[-1]:.2f} for K = {populations[-1]}; cosine with the exact hypergradient {cos_med[0]:.2f} (K = 2), "
+         f"{cos_med[-1]:.2f} (K = {populations[-1]}), {cos_limit:.2f} for the limit",
+         f"EvoGrad (σ = {sigma_evo}, τ = {tau_evo}): относительная ошибка к пределу {err_med[0]:.2f} при K = 2, "
+         f"{err_med[-1]:.2f} при K = {populations[-1]}; косинус с точным гиперградиентом {cos_med[0]:.2f} (K = 2), "
+         f"{cos_med[-1]:.2f} (K = {populations[-1]}), {cos_limit:.2f} у предела"))
+for name, ms in timings:
+    print(f"{name:28s} {ms:8.2f} {tr('ms', 'мс')}")
+
+# %% [markdown] lang="en"
+# One estimate is noisy — with $K = 2$, as in the paper, its error is of the order of the hypergradient itself — and
+# the noise falls like $1/\sqrt K$; the paper relies on the training loop to average it over steps. Even the limit
+# is not the exact hypergradient: it is the greedy one, and its direction agrees with the exact one only as far as
+# $\mathbf H^{-1}\mathbf g$ is parallel to $\mathbf g$ (the cosine above; it reaches 1 when
+# $\mathbf H$ is a multiple of the identity). What EvoGrad buys is cost: a few evaluations of the training loss and
+# no second derivatives, independent of any horizon $T$, which is what lets the paper scale meta-learning from
+# ResNet18 to ResNet34.
+#
+# *O. Bohdal, Y. Yang, T. Hospedales. EvoGrad: Efficient gradient-based meta-learning and hyperparameter
+# optimization. NeurIPS 2021.*
+
+# %% [markdown] lang="ru"
+# Одна оценка зашумлена: при $K = 2$, как в статье, её ошибка сравнима с самим гиперградиентом, а шум убывает как
+# $1/\sqrt K$; в статье его усредняет цикл обучения по шагам. Даже предел — не точный гиперградиент, а жадный, и
+# его направление совпадает с точным лишь настолько, насколько $\mathbf H^{-1}\mathbf g$ параллелен $\mathbf g$
+# (косинус выше; он равен 1, когда $\mathbf H$ кратна единичной матрице). Выигрыш EvoGrad — в стоимости: несколько
+# вычислений функции потерь на обучении и никаких вторых производных, независимо от горизонта $T$. Именно это
+# позволило авторам масштабировать метаобучение с ResNet18 до ResNet34.
+#
+# *O. Bohdal, Y. Yang, T. Hospedales. EvoGrad: Efficient gradient-based meta-learning and hyperparameter
+# optimization. NeurIPS 2021.*
+
+# %% [markdown] lang="en"
 # ## Check yourself
 #
 # 1. Derive $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ from $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = 0$. Where is
