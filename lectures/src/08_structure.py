@@ -297,8 +297,9 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 #
 # $$\log \sigma_z - \log |\mu_z| > t:$$
 #
-# its multiplicative noise dominates its scale; $\log\alpha = 2(\log\sigma_z - \log|\mu_z|)$ is the log "dropout
-# rate", thresholded at 3 in the paper, i.e. $t = 1.5$.
+# its multiplicative noise dominates its scale. The paper thresholds $\log\alpha = 2(\log\sigma_z - \log|\mu_z|)$,
+# where $\alpha = \sigma_z^2/\mu_z^2$ is the parameter of Gaussian dropout (the odds $p/(1-p)$; the paper's letter,
+# not the precision of lecture 0), at 3, i.e. $t = 1.5$.
 #
 # **Model 2** (group horseshoe, a half-Cauchy scale mixture):
 #
@@ -334,10 +335,11 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 #
 # $$\log \sigma_z - \log |\mu_z| > t:$$
 #
-# мультипликативный шум группы превосходит её масштаб; $\log\alpha = 2(\log\sigma_z - \log|\mu_z|)$ — логарифм
-# «вероятности дропаута», в статье порог 3, то есть $t = 1.5$.
+# мультипликативный шум группы превосходит её масштаб. В статье порог ставится на $\log\alpha = 2(\log\sigma_z -
+# \log|\mu_z|)$, где $\alpha = \sigma_z^2/\mu_z^2$ — параметр гауссовского дропаута (отношение $p/(1-p)$; буква
+# статьи, не точность из лекции 0), и равен 3, то есть $t = 1.5$.
 #
-# **Модель 2** (групповое распределение «подкова», смесь по масштабу с полукошиевским распределением):
+# **Модель 2** (групповое распределение «подкова», horseshoe, смесь по масштабу с полукошиевским распределением):
 #
 # $$s \sim \mathcal{C}^+(0, \tau_0),\quad z_i \sim \mathcal{C}^+(0, 1),\quad \hat{w}_{ij} \sim
 # \mathcal{N}(0, 1),\quad w_{ij} = s\, z_i\, \hat{w}_{ij};$$
@@ -346,7 +348,7 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 # $q(s) = \mathcal{LN}(\mu_s, \sigma_s^2)$, $q(z_i) = \mathcal{LN}(\mu_{z_i}, \sigma_{z_i}^2)$ (логнормальные).
 # У полукошиевского распределения высокий пик в нуле и тяжёлые хвосты: малые группы сильно сжимаются к нулю, большие
 # почти не затрагиваются. Группа удаляется, если её апостериорный масштаб $s z_i$ пренебрежимо мал; мы сравниваем с
-# порогом $\mathbb{E}_q \log(s z_i) = \mu_s + \mu_{z_i}$.
+# порогом величину $\mathbb{E}_q \log(s z_i) = \mu_s + \mu_{z_i}$.
 #
 # Ячейка рисует две плотности масштаба, выборку слоя из априорного распределения модели 2 и применяет оба
 # критерия к шести группам с заданными вариационными параметрами (разобранный пример: вычислите каждый критерий
@@ -901,8 +903,9 @@ else:
 #    <details><summary>Answer</summary>
 #
 #    The plain ELBO bounds the evidence (3) and penalises complex models through the KL (2). The complexity weight
-#    adds maximum likelihood at $\lambda = 0$ (1) and moving between structures (4): changing $\lambda$ reverses the
-#    preference between the two optima of section 6; $\lambda = 1$ gives back the ELBO.
+#    adds maximum likelihood at $\lambda = 0$ (1) and a lever for moving between structures (4): a smaller
+#    $\lambda$ reverses the preference between the two optima of section 6 (whether each optimum keeps its structure
+#    there is printed by the cell); $\lambda = 1$ gives back the ELBO.
 #
 #    </details>
 
@@ -974,8 +977,9 @@ else:
 #    <details><summary>Ответ</summary>
 #
 #    Обычная ELBO оценивает обоснованность (3) и штрафует сложные модели слагаемым KL (2). Вес сложности добавляет
-#    метод максимального правдоподобия при $\lambda = 0$ (1) и переход между структурами (4): изменение $\lambda$
-#    меняет предпочтение между двумя оптимумами раздела 6; при $\lambda = 1$ получается ELBO.
+#    метод максимального правдоподобия при $\lambda = 0$ (1) и рычаг для перехода между структурами (4): меньшее
+#    $\lambda$ меняет предпочтение между двумя оптимумами раздела 6 (сохраняет ли при этом каждый оптимум свою
+#    структуру, печатает ячейка); при $\lambda = 1$ получается ELBO.
 #
 #    </details>
 
