@@ -29,7 +29,7 @@
 #   центроидов, коды Хаффмана — и подсчитывать каждый хранимый бит.
 #
 # Все демонстрации — на небольшом многослойном перцептроне. В домашнем задании (практические задания 1–3) удаляются
-# параметры логистической регрессии: сравнения, о которых там спрашивается, остаются вам.
+# параметры логистической регрессии: сравнения, о которых там спрашивается, вы проведёте сами.
 
 # %%
 import ipywidgets as w
@@ -87,7 +87,7 @@ print(tr(f"MLP {Xtr.shape[1]} → {HIDDEN} ReLU → {K}: {n_weights} weights, te
 # $\Gamma$ модели — это ответ на вопрос «какие параметры существуют» (в лекции 8 структура $\Gamma$ станет случайной
 # величиной). Мера разреженности — процент удалённых параметров $100 \cdot \|\mathbf{1} - \mathbf{m}\|_1 / u$.
 #
-# Наша модель — перцептрон выше, обученный полным (без батчей) методом Adam на средней кросс-энтропии с
+# Наша модель — перцептрон выше, обученный методом Adam по всей выборке (без батчей) на средней кросс-энтропии с
 # $L_2$-регуляризацией:
 #
 # $$L(\boldsymbol{\theta}) = -\frac{1}{n}\sum_{i=1}^{n} \log p(y_i \mid \mathbf{x}_i, \boldsymbol{\theta})
@@ -255,8 +255,7 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 #   prediction; when few weights are removed it can make the change negative (see the printed values at 10 %; the
 #   plot's scale is linear around zero and logarithmic above $10^{-5}$).
 # * Compensating the removed weights (OBS) keeps the loss far lower than freezing the others (OBD) at the points
-#   printed above, and the
-#   quadratic model is accurate while few weights are removed and underestimates the damage when many are: the
+#   printed above, and the quadratic model is accurate while few weights are removed and underestimates the damage when many are: the
 #   Taylor expansion is local.
 
 # %% [markdown] lang="ru"
@@ -268,8 +267,7 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 #   сохранён; когда удалено мало весов, он может сделать изменение отрицательным (см. напечатанные значения при
 #   10 %; шкала графика линейна около нуля и логарифмическая выше $10^{-5}$).
 # * Компенсация удалённых весов (OBS) держит функцию потерь намного ниже, чем заморозка остальных (OBD), в
-#   напечатанных выше точках, а
-#   квадратичная модель точна, пока удалено мало весов, и недооценивает ущерб, когда удалено много: разложение
+#   напечатанных выше точках, а квадратичная модель точна, пока удалено мало весов, и недооценивает ущерб, когда удалено много: разложение
 #   Тейлора локально.
 
 # %% [markdown] lang="en"
@@ -449,8 +447,7 @@ print(tr("observation 2 (previous optimum better than a random point) on this ML
 # %% [markdown] lang="en"
 # Read the plot with the printed numbers. Retraining recovers much of the accuracy that one-shot pruning loses, and
 # pruning in steps goes further than one shot (both comparisons are printed): each retraining adapts the network to
-# a smaller change. Whether the
-# previous optimum beats a random point on this small network is printed above (averaged over the high sparsities,
+# a smaller change. Whether the previous optimum beats a random point on this small network is printed above (averaged over the high sparsities,
 # where the difference is largest; at 50 % the two may swap places: a small network retrains quickly from anywhere).
 #
 # **Observation 3** — the histogram of the first layer's weights before pruning, after removing 90 %, and after
@@ -463,8 +460,8 @@ print(tr("observation 2 (previous optimum better than a random point) on this ML
 # %% [markdown] lang="ru"
 # Читайте график вместе с напечатанными числами. Дообучение возвращает значительную часть точности, потерянной при
 # однократном прунинге, а прунинг по шагам идёт дальше однократного (оба сравнения напечатаны): каждое дообучение
-# подстраивает сеть под меньшее изменение. Лучше ли предыдущий оптимум случайной точки на этой маленькой сети, напечатано выше (в среднем
-# по сильным разреживаниям, где разница больше всего; при 50 % они могут поменяться местами: маленькая сеть быстро
+# подстраивает сеть под меньшее изменение. Лучше ли предыдущий оптимум случайной точки на этой маленькой сети,
+# напечатано выше (в среднем по сильным разреживаниям, где разница больше всего; при 50 % они могут поменяться местами: маленькая сеть быстро
 # дообучается из любой точки).
 #
 # **Наблюдение 3** — гистограмма весов первого слоя до прунинга, после удаления 90 % и после дообучения.
