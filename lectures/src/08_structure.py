@@ -403,8 +403,9 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 # units of one layer, columns: units of the next) with the two-parameter **Indian buffet process** prior
 # (Griffiths & Ghahramani 2005; two parameters: Ghahramani, Griffiths & Sollich 2007), one such process per pair of
 # layers (the *cascading* IBP). Here $\alpha$ and $\beta$ are the letters of the IBP papers, not the prior precision
-# $\alpha$ of lecture 0. A restaurant has finitely many customers and infinitely many dishes;
-# customer $j$ takes each dish $k$ already tasted with probability
+# $\alpha$ of lecture 0. A restaurant has finitely many customers and infinitely many dishes: the customers are the
+# units of one layer, the dishes the potential units of the next, and "customer $j$ takes dish $k$" means "unit $j$
+# is connected to unit $k$". Customer $j$ takes each dish $k$ already tasted with probability
 #
 # $$\frac{m_k}{j + \beta - 1},$$
 #
@@ -416,9 +417,10 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 # $$\mathbb{E}K_+ = \alpha \sum_{j=1}^{N} \frac{\beta}{\beta + j - 1}.$$
 #
 # $\alpha$ sets how many dishes each customer takes; $\beta$ how much they share ($\beta \to 0$: all eat the same;
-# large $\beta$: everyone takes new ones). The number of units of the next layer is not fixed in advance: it grows
-# with the data as needed. The paper samples structure and parameters from their posterior by MCMC. **Main conclusion: the structure can be
-# treated as a random variable and handled by probabilistic methods.**
+# large $\beta$: everyone takes new ones). The number of units of the next layer, $K_+$, is not fixed in advance: it
+# is finite for any finite layer and grows with the data as needed. The paper samples structure and parameters from
+# their posterior by MCMC. **Main conclusion: the structure can be treated as a random variable and handled by
+# probabilistic methods.**
 #
 # *Worked example.* $N = 3$, $\alpha = 1$, $\beta = 1$: $\mathbb{E}K_+ = 1 + \frac12 + \frac13 = 1.83$; with
 # $\beta = 2$: $1 + \frac23 + \frac24 = 2.17$ — more sharing is less likely, so more distinct dishes. Below: the five
@@ -431,8 +433,9 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 # нейроны одного слоя, столбцы — следующего) с априорным **двухпараметрическим индийским буфетным процессом**
 # (Griffiths и Ghahramani, 2005; два параметра — Ghahramani, Griffiths, Sollich, 2007), по одному такому процессу
 # на каждую пару соседних слоёв (*каскадный* IBP). Здесь $\alpha$ и $\beta$ — обозначения статей об IBP, а не
-# точность априорного распределения $\alpha$ из лекции 0. В ресторане конечное число посетителей и бесконечное число блюд;
-# $j$-й посетитель берёт каждое уже опробованное блюдо $k$ с вероятностью
+# точность априорного распределения $\alpha$ из лекции 0. В ресторане конечное число посетителей и бесконечное
+# число блюд: посетители — это нейроны одного слоя, блюда — возможные нейроны следующего, а «посетитель $j$ взял
+# блюдо $k$» означает «нейрон $j$ связан с нейроном $k$». $j$-й посетитель берёт каждое уже опробованное блюдо $k$ с вероятностью
 #
 # $$\frac{m_k}{j + \beta - 1},$$
 #
@@ -444,9 +447,9 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 # $$\mathbb{E}K_+ = \alpha \sum_{j=1}^{N} \frac{\beta}{\beta + j - 1}.$$
 #
 # $\alpha$ задаёт, сколько блюд берёт каждый, $\beta$ — насколько посетители делят блюда ($\beta \to 0$: все едят
-# одно и то же; большое $\beta$: каждый берёт новое). Число нейронов следующего слоя не фиксируется заранее: оно
-# растёт вместе с данными по мере надобности. В статье структура и параметры выбираются из апостериорного распределения методом MCMC. **Главный
-# вывод: структуру можно рассматривать как случайную величину и применять к ней вероятностные методы.**
+# одно и то же; большое $\beta$: каждый берёт новое). Число нейронов следующего слоя $K_+$ не фиксируется
+# заранее: оно конечно при конечном слое и растёт вместе с данными по мере надобности. В статье структура и
+# параметры выбираются из апостериорного распределения методом MCMC. **Главный вывод: структуру можно рассматривать как случайную величину и применять к ней вероятностные методы.**
 #
 # *Разобранный пример.* $N = 3$, $\alpha = 1$, $\beta = 1$: $\mathbb{E}K_+ = 1 + \frac12 + \frac13 = 1.83$; при
 # $\beta = 2$: $1 + \frac23 + \frac24 = 2.17$ — делить блюда менее вероятно, поэтому различных блюд больше. Ниже —
