@@ -23,13 +23,13 @@
 #   регуляризатора), и не путать эти методы;
 # * находить диагональ гессиана нейросети точно (через матрицу Гаусса — Ньютона) или оценкой Хатчинсона и знать,
 #   когда они совпадают;
-# * удалять параметры сети по модулю с дообучением (Han и соавторы, 2015), в том числе итеративно, и формулировать
+# * удалять параметры сети по модулю с дообучением (Han и др., 2015), в том числе итеративно, и формулировать
 #   три наблюдения статьи;
 # * сжимать сеть методом Deep Compression — прунинг, разделение весов k-средними в каждом слое, дообучение
 #   центроидов, коды Хаффмана — и подсчитывать каждый хранимый бит.
 #
 # Все демонстрации — на небольшом многослойном перцептроне. В домашнем задании (практические задания 1–3) удаляются
-# параметры логистической регрессии: сравнения, о которых там спрашивается, остаются вам.
+# параметры логистической регрессии: сравнения, о которых там спрашивается, вы проведёте сами.
 
 # %%
 import ipywidgets as w
@@ -62,7 +62,8 @@ print(tr(f"MLP {Xtr.shape[1]} → {HIDDEN} ReLU → {K}: {n_weights} weights, te
 # %% [markdown] lang="en"
 # ## 1. The pruning problem
 #
-# A trained model has parameters $\boldsymbol{\theta} \in \mathbb{R}^u$. Pruning chooses a **mask**
+# A trained model has parameters $\boldsymbol{\theta} \in \mathbb{R}^u$ (in lecture 0's notation $\boldsymbol{\theta}$
+# is what training optimises; here it is simply the weights $\mathbf{w}$). Pruning chooses a **mask**
 # $\mathbf{m} \in \{0, 1\}^u$ with a given share of zeros and keeps $\mathbf{m} \odot \boldsymbol{\theta}$; the
 # structure $\Gamma$ of the model becomes "which parameters exist" (lecture 8 treats $\Gamma$ as a random variable).
 # The measure of sparsity is the percent of parameters removed, $100 \cdot \|\mathbf{1} - \mathbf{m}\|_1 / u$.
@@ -70,7 +71,9 @@ print(tr(f"MLP {Xtr.shape[1]} → {HIDDEN} ReLU → {K}: {n_weights} weights, te
 # Our model is the MLP above, trained by full-batch Adam on the mean cross-entropy plus an $L_2$ penalty,
 #
 # $$L(\boldsymbol{\theta}) = -\frac{1}{n}\sum_{i=1}^{n} \log p(y_i \mid \mathbf{x}_i, \boldsymbol{\theta})
-# + l_2 \sum_{l} \|\mathbf{W}_l\|^2 , \qquad l_2 = 10^{-4}.$$
+# + \lambda \sum_{l} \|\mathbf{W}_l\|^2 , \qquad \lambda = 10^{-4};$$
+#
+# the penalty weight $\lambda$ is a metaparameter (lecture 0); the code calls it `L2`.
 #
 # Three questions organise the lecture: *which* parameters to remove (a criterion: magnitude, a saliency),
 # *what to do afterwards* (nothing, or retrain the survivors with the mask fixed) and *how to store* what is left.
@@ -78,16 +81,19 @@ print(tr(f"MLP {Xtr.shape[1]} → {HIDDEN} ReLU → {K}: {n_weights} weights, te
 # %% [markdown] lang="ru"
 # ## 1. Задача удаления параметров
 #
-# У обученной модели параметры $\boldsymbol{\theta} \in \mathbb{R}^u$. Прунинг выбирает **маску**
+# У обученной модели параметры $\boldsymbol{\theta} \in \mathbb{R}^u$ (в обозначениях лекции 0
+# $\boldsymbol{\theta}$ — то, что оптимизирует обучение; здесь это просто веса $\mathbf{w}$). Прунинг выбирает **маску**
 # $\mathbf{m} \in \{0, 1\}^u$ с заданной долей нулей и оставляет $\mathbf{m} \odot \boldsymbol{\theta}$; структура
 # $\Gamma$ модели — это ответ на вопрос «какие параметры существуют» (в лекции 8 структура $\Gamma$ станет случайной
 # величиной). Мера разреженности — процент удалённых параметров $100 \cdot \|\mathbf{1} - \mathbf{m}\|_1 / u$.
 #
-# Наша модель — перцептрон выше, обученный полным (без батчей) методом Adam на средней кросс-энтропии с
+# Наша модель — перцептрон выше, обученный методом Adam по всей выборке (без батчей) на средней кросс-энтропии с
 # $L_2$-регуляризацией:
 #
 # $$L(\boldsymbol{\theta}) = -\frac{1}{n}\sum_{i=1}^{n} \log p(y_i \mid \mathbf{x}_i, \boldsymbol{\theta})
-# + l_2 \sum_{l} \|\mathbf{W}_l\|^2 , \qquad l_2 = 10^{-4}.$$
+# + \lambda \sum_{l} \|\mathbf{W}_l\|^2 , \qquad \lambda = 10^{-4};$$
+#
+# вес штрафа $\lambda$ — метапараметр (лекция 0); в коде он называется `L2`.
 #
 # Лекцию организуют три вопроса: *какие* параметры удалять (критерий: модуль, значимость), *что делать потом*
 # (ничего или дообучить оставшиеся веса при фиксированной маске) и *как хранить* то, что осталось.
@@ -107,17 +113,21 @@ print(tr(f"MLP {Xtr.shape[1]} → {HIDDEN} ReLU → {K}: {n_weights} weights, te
 # \Delta\boldsymbol{\theta} + \theta^*_q = 0$.
 #
 # **Which Hessian.** $\mathbf{H}$ is the Hessian of the loss that was *trained*, penalty included. For
-# $l_2 \|\boldsymbol{\theta}\|^2$ the penalty adds $2 l_2$ to every diagonal entry:
+# $\lambda \|\boldsymbol{\theta}\|^2$ the penalty adds $2 \lambda$ to every diagonal entry:
 #
-# $$\mathbf{H} = \nabla^2 \mathrm{CE}(\boldsymbol{\theta}^*) + 2 l_2 \mathbf{I}, \qquad h_{ii} = \frac{\partial^2
-# \mathrm{CE}}{\partial \theta_i^2} + 2 l_2 .$$
+# $$\mathbf{H} = \nabla^2 \mathrm{CE}(\boldsymbol{\theta}^*) + 2 \lambda \mathbf{I}, \qquad h_{ii} = \frac{\partial^2
+# \mathrm{CE}}{\partial \theta_i^2} + 2 \lambda .$$
 #
-# This is the Hessian used everywhere below (and in practice assignment 3).
+# This is the Hessian used everywhere below (and in practice assignment 3). Its entries $h_{ij}$ keep the letter of
+# LeCun et al.; they are not the hyperparameters $\mathbf{h}$ of lecture 0.
 #
 # **Optimal Brain Damage** (LeCun, Denker & Solla 1990) takes $\mathbf{H}$ *diagonal*; the other parameters do not
 # move, and removing parameter $i$ raises the loss by its **saliency**
 #
 # $$s_i^{\mathrm{OBD}} = \tfrac{1}{2}\, h_{ii}\, \theta_i^{*2}.$$
+#
+# LeCun et al. get $h_{ii}$ by a backward pass of second derivatives that drops the same term as the Gauss–Newton
+# approximation below, and they use OBD as a loop: train, delete the parameters of lowest saliency, retrain, repeat.
 #
 # **Optimal Brain Surgeon** (Hassibi & Stork 1993) keeps the full $\mathbf{H}$ and lets the other parameters
 # compensate: $\min_{\Delta\theta} \tfrac12 \Delta\theta^\top \mathbf{H} \Delta\theta$ subject to
@@ -151,17 +161,22 @@ print(tr(f"MLP {Xtr.shape[1]} → {HIDDEN} ReLU → {K}: {n_weights} weights, te
 # $\mathbf{e}_q^\top \Delta\boldsymbol{\theta} + \theta^*_q = 0$.
 #
 # **Какой гессиан.** $\mathbf{H}$ — гессиан той функции потерь, которую *обучали*, вместе с регуляризатором. Штраф
-# $l_2 \|\boldsymbol{\theta}\|^2$ добавляет $2 l_2$ к каждому диагональному элементу:
+# $\lambda \|\boldsymbol{\theta}\|^2$ добавляет $2 \lambda$ к каждому диагональному элементу:
 #
-# $$\mathbf{H} = \nabla^2 \mathrm{CE}(\boldsymbol{\theta}^*) + 2 l_2 \mathbf{I}, \qquad h_{ii} = \frac{\partial^2
-# \mathrm{CE}}{\partial \theta_i^2} + 2 l_2 .$$
+# $$\mathbf{H} = \nabla^2 \mathrm{CE}(\boldsymbol{\theta}^*) + 2 \lambda \mathbf{I}, \qquad h_{ii} = \frac{\partial^2
+# \mathrm{CE}}{\partial \theta_i^2} + 2 \lambda .$$
 #
-# Именно этот гессиан используется везде ниже (и в практическом задании 3).
+# Именно этот гессиан используется везде ниже (и в практическом задании 3). Его элементы $h_{ij}$ обозначены, как
+# у LeCun и др.; это не гиперпараметры $\mathbf{h}$ из лекции 0.
 #
 # **Optimal Brain Damage** (LeCun, Denker, Solla, 1990) считает гессиан $\mathbf{H}$ *диагональным*; остальные
 # параметры не меняются, и удаление параметра $i$ увеличивает функцию потерь на его **значимость** (saliency)
 #
 # $$s_i^{\mathrm{OBD}} = \tfrac{1}{2}\, h_{ii}\, \theta_i^{*2}.$$
+#
+# LeCun и др. находят $h_{ii}$ обратным проходом вторых производных, отбрасывая то же слагаемое, что и приближение
+# Гаусса — Ньютона ниже, и применяют OBD циклом: обучить, удалить параметры с наименьшей значимостью, дообучить,
+# повторить.
 #
 # **Optimal Brain Surgeon** (Hassibi, Stork, 1993) использует полный гессиан и позволяет остальным параметрам
 # компенсировать удаление: задача $\min_{\Delta\theta} \tfrac12 \Delta\theta^\top \mathbf{H} \Delta\theta$ при
@@ -233,28 +248,26 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 
 # %% [markdown] lang="en"
 # What the cell shows (the numbers are printed above):
-# * The smallest eigenvalue of this Hessian is $2 l_2$ exactly: the cross-entropy does not change when the same
+# * The smallest eigenvalue of this Hessian is $2 \lambda$ exactly: the cross-entropy does not change when the same
 #   vector is added to every row of $\mathbf{W}_2$ (all class scores shift together), so $\nabla^2\mathrm{CE}$ is
 #   singular and only the penalty makes $\mathbf{H}$ invertible — without it OBS could not be applied.
 # * The gradient is small but not zero (Adam stopped after 300 steps), so the first-order term is kept in the
 #   prediction; when few weights are removed it can make the change negative (see the printed values at 10 %; the
 #   plot's scale is linear around zero and logarithmic above $10^{-5}$).
 # * Compensating the removed weights (OBS) keeps the loss far lower than freezing the others (OBD) at the points
-#   printed above, and the
-#   quadratic model is accurate while few weights are removed and underestimates the damage when many are: the
+#   printed above, and the quadratic model is accurate while few weights are removed and underestimates the damage when many are: the
 #   Taylor expansion is local.
 
 # %% [markdown] lang="ru"
 # Что показывает ячейка (числа напечатаны выше):
-# * Наименьшее собственное значение этого гессиана равно ровно $2 l_2$: кросс-энтропия не меняется, если прибавить
+# * Наименьшее собственное значение этого гессиана равно ровно $2 \lambda$: кросс-энтропия не меняется, если прибавить
 #   один и тот же вектор ко всем строкам $\mathbf{W}_2$ (оценки всех классов сдвигаются вместе), поэтому
 #   $\nabla^2\mathrm{CE}$ вырожден, и обратимым гессиан делает только регуляризатор — без него OBS неприменим.
 # * Градиент мал, но не равен нулю (Adam остановлен после 300 шагов), поэтому линейный член в предсказании
 #   сохранён; когда удалено мало весов, он может сделать изменение отрицательным (см. напечатанные значения при
 #   10 %; шкала графика линейна около нуля и логарифмическая выше $10^{-5}$).
 # * Компенсация удалённых весов (OBS) держит функцию потерь намного ниже, чем заморозка остальных (OBD), в
-#   напечатанных выше точках, а
-#   квадратичная модель точна, пока удалено мало весов, и недооценивает ущерб, когда удалено много: разложение
+#   напечатанных выше точках, а квадратичная модель точна, пока удалено мало весов, и недооценивает ущерб, когда удалено много: разложение
 #   Тейлора локально.
 
 # %% [markdown] lang="en"
@@ -269,11 +282,13 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 # * **Hutchinson's** estimate $\mathbb{E}[\mathbf{z} \odot \mathbf{H}\mathbf{z}]$ with random signs $\mathbf{z}$
 #   (`pruning.hutchinson_hessian_diag`), one Hessian-vector product per sample, unbiased but noisy.
 #
-# For a ReLU network with one hidden layer the dropped term vanishes on the diagonal: each score is linear in every
-# single weight ($s_k = \sum_j W_{2,kj}\, \mathrm{relu}(\mathbf{w}_{1,j}^\top \mathbf{x} + b_{1,j}) + b_{2,k}$ and
-# $\mathrm{relu}'' = 0$ almost everywhere), so **the Gauss–Newton diagonal is the exact diagonal**. (The
-# off-diagonal blocks between $\mathbf{W}_1$ and $\mathbf{W}_2$ do keep that term, and deeper ReLU networks keep it
-# on the diagonal too.) The cell checks it against exact $h_{ii} = \mathbf{e}_i^\top \mathbf{H} \mathbf{e}_i$ for
+# For a ReLU network the dropped term vanishes on the diagonal: each score is piecewise linear in every single weight
+# ($s_k = \sum_j W_{2,kj}\, \mathrm{relu}(\mathbf{w}_{1,j}^\top \mathbf{x} + b_{1,j}) + b_{2,k}$ and
+# $\mathrm{relu}'' = 0$ almost everywhere), so $\partial^2 s_k/\partial\theta_i^2 = 0$ and **the Gauss–Newton
+# diagonal is the exact diagonal**. The same holds for deeper ReLU networks: a composition of piecewise linear maps is
+# piecewise linear in any one weight. It fails off the diagonal (a weight of $\mathbf{W}_1$ and one of
+# $\mathbf{W}_2$ multiply each other), for curved activations such as tanh, and when one weight is used in several
+# layers (a recurrent network). The cell checks it against exact $h_{ii} = \mathbf{e}_i^\top \mathbf{H} \mathbf{e}_i$ for
 # 20 random weights of $\mathbf{W}_1$ and measures how far Hutchinson's estimate with 50 samples is from it.
 
 # %% [markdown] lang="ru"
@@ -288,11 +303,13 @@ print(tr("actual / quadratic prediction at 90 %:", "фактический ро�
 # * оценка **Хатчинсона** $\mathbb{E}[\mathbf{z} \odot \mathbf{H}\mathbf{z}]$ со случайными знаками $\mathbf{z}$
 #   (`pruning.hutchinson_hessian_diag`): одно умножение гессиана на вектор на выборку, несмещённая, но шумная.
 #
-# У ReLU-сети с одним скрытым слоем отброшенное слагаемое на диагонали равно нулю: каждая оценка линейна по каждому
-# отдельному весу ($s_k = \sum_j W_{2,kj}\, \mathrm{relu}(\mathbf{w}_{1,j}^\top \mathbf{x} + b_{1,j}) + b_{2,k}$,
-# а $\mathrm{relu}'' = 0$ почти всюду), поэтому **диагональ матрицы Гаусса — Ньютона и есть точная диагональ
-# гессиана**. (Внедиагональные блоки между $\mathbf{W}_1$ и $\mathbf{W}_2$ это слагаемое сохраняют, а у более
-# глубоких ReLU-сетей оно есть и на диагонали.) Ячейка сверяет это с точными $h_{ii} = \mathbf{e}_i^\top \mathbf{H}
+# У ReLU-сети отброшенное слагаемое на диагонали равно нулю: каждая оценка кусочно-линейна по каждому отдельному
+# весу ($s_k = \sum_j W_{2,kj}\, \mathrm{relu}(\mathbf{w}_{1,j}^\top \mathbf{x} + b_{1,j}) + b_{2,k}$,
+# а $\mathrm{relu}'' = 0$ почти всюду), поэтому $\partial^2 s_k/\partial\theta_i^2 = 0$ и **диагональ матрицы
+# Гаусса — Ньютона и есть точная диагональ гессиана**. Это верно и для более глубоких ReLU-сетей: композиция
+# кусочно-линейных отображений кусочно-линейна по любому одному весу. Вне диагонали это неверно (вес из
+# $\mathbf{W}_1$ и вес из $\mathbf{W}_2$ перемножаются), неверно для искривлённых функций активации вроде tanh и
+# для веса, который используется в нескольких слоях (рекуррентная сеть). Ячейка сверяет это с точными $h_{ii} = \mathbf{e}_i^\top \mathbf{H}
 # \mathbf{e}_i$ для 20 случайных весов $\mathbf{W}_1$ и измеряет, насколько далека от них оценка Хатчинсона по 50
 # выборкам.
 
@@ -352,7 +369,7 @@ for n in NAMES:
 # step). The first observation concerns the choice of the penalty: checking it is part of practice assignment 1.
 
 # %% [markdown] lang="ru"
-# ## 3. Удаление по модулю с дообучением (Han и соавторы, 2015)
+# ## 3. Удаление по модулю с дообучением (Han и др., 2015)
 #
 # Han, Pool, Tran и Dally (2015) берут простейший критерий — удалить веса с наименьшим $|\theta_i|$, слой за слоем —
 # и вкладывают усилия в то, что идёт после: **дообучение** оставшихся весов при фиксированной маске и
@@ -430,8 +447,7 @@ print(tr("observation 2 (previous optimum better than a random point) on this ML
 # %% [markdown] lang="en"
 # Read the plot with the printed numbers. Retraining recovers much of the accuracy that one-shot pruning loses, and
 # pruning in steps goes further than one shot (both comparisons are printed): each retraining adapts the network to
-# a smaller change. Whether the
-# previous optimum beats a random point on this small network is printed above (averaged over the high sparsities,
+# a smaller change. Whether the previous optimum beats a random point on this small network is printed above (averaged over the high sparsities,
 # where the difference is largest; at 50 % the two may swap places: a small network retrains quickly from anywhere).
 #
 # **Observation 3** — the histogram of the first layer's weights before pruning, after removing 90 %, and after
@@ -444,14 +460,14 @@ print(tr("observation 2 (previous optimum better than a random point) on this ML
 # %% [markdown] lang="ru"
 # Читайте график вместе с напечатанными числами. Дообучение возвращает значительную часть точности, потерянной при
 # однократном прунинге, а прунинг по шагам идёт дальше однократного (оба сравнения напечатаны): каждое дообучение
-# подстраивает сеть под меньшее изменение. Лучше ли предыдущий оптимум случайной точки на этой маленькой сети, напечатано выше (в среднем
-# по сильным разреживаниям, где разница больше всего; при 50 % они могут поменяться местами: маленькая сеть быстро
+# подстраивает сеть под меньшее изменение. Лучше ли предыдущий оптимум случайной точки на этой маленькой сети,
+# напечатано выше (в среднем по сильным разреживаниям, где разница больше всего; при 50 % они могут поменяться местами: маленькая сеть быстро
 # дообучается из любой точки).
 #
 # **Наблюдение 3** — гистограмма весов первого слоя до прунинга, после удаления 90 % и после дообучения.
 # Бимодальное распределение с провалом около нуля видно по низкой плотности в нуле относительно пика (по ядерной
 # оценке плотности). Сразу после прунинга провал есть по построению; сохранится ли он после дообучения, зависит от
-# того, насколько далеко дообучение сдвигает оставшиеся веса, — для нашего бюджета и шага обучения (0.01) ответ для
+# того, насколько далеко дообучение сдвигает оставшиеся веса, — для нашего бюджета и шага обучения (0,01) ответ для
 # этого перцептрона дают числа ниже. Попробуйте меньший шаг дообучения в `retrain` и сравните.
 
 # %%
@@ -663,35 +679,143 @@ _ = interact(share_weights,
 
 # %% [markdown] lang="en"
 # ## Check yourself
+#
 # 1. Why does the first-order term vanish in the OBD expansion, and what does the diagonal approximation throw
 #    away? When do OBD and OBS give the same saliency?
+#    <details><summary>Answer</summary>
+#
+#    At a minimum $\nabla L(\boldsymbol{\theta}^*) = \mathbf{0}$. The diagonal approximation drops the products
+#    $h_{ij}\Delta\theta_i\Delta\theta_j$, $i \ne j$: the interaction of removed parameters and any compensation by
+#    the others. The saliencies coincide when $[\mathbf{H}^{-1}]_{qq} = 1/h_{qq}$, e.g. when $\mathbf{H}$ is
+#    diagonal.
+#
+#    </details>
 # 2. Derive the OBS update $\Delta\boldsymbol{\theta}$ and saliency with a Lagrange multiplier.
-# 3. A model was trained with the penalty $l_2\|\boldsymbol{\theta}\|^2$. Which $h_{ii}$ enters the OBD saliency,
+#    <details><summary>Answer</summary>
+#
+#    $\mathcal{L} = \tfrac12 \Delta\boldsymbol{\theta}^\top \mathbf{H} \Delta\boldsymbol{\theta} + \mu(\mathbf{e}_q^\top
+#    \Delta\boldsymbol{\theta} + \theta_q)$. Stationarity gives $\Delta\boldsymbol{\theta} = -\mu \mathbf{H}^{-1}
+#    \mathbf{e}_q$; the constraint gives $\mu = \theta_q/[\mathbf{H}^{-1}]_{qq}$. Substituting,
+#    $\Delta\boldsymbol{\theta} = -\theta_q \mathbf{H}^{-1}\mathbf{e}_q/[\mathbf{H}^{-1}]_{qq}$ and the loss grows by
+#    $\tfrac12 \mu^2 [\mathbf{H}^{-1}]_{qq} = \theta_q^2/(2[\mathbf{H}^{-1}]_{qq})$.
+#
+#    </details>
+# 3. A model was trained with the penalty $\lambda\|\boldsymbol{\theta}\|^2$. Which $h_{ii}$ enters the OBD saliency,
 #    and what would go wrong with OBS if the penalty were dropped from $\mathbf{H}$ for the output layer of a softmax
 #    classifier?
-# 4. Why is the diagonal of the Gauss–Newton matrix exact for a one-hidden-layer ReLU network, and why not for two
-#    hidden layers?
-# 5. Why should iterative pruning reach higher sparsity than one-shot pruning at the same final mask size?
+#    <details><summary>Answer</summary>
+#
+#    $h_{ii} = \partial^2\mathrm{CE}/\partial\theta_i^2 + 2\lambda$. Without the penalty the Hessian of the
+#    cross-entropy in the output layer is singular (adding one vector to every row of $\mathbf{W}_2$ changes no
+#    probability), so $\mathbf{H}^{-1}$ does not exist and OBS cannot be applied.
+#
+#    </details>
+# 4. Why is the diagonal of the Gauss–Newton matrix exact for a ReLU network? Name two cases where it is not.
+#    <details><summary>Answer</summary>
+#
+#    The dropped term contains $\partial^2 s_k/\partial\theta_i^2$, and every score is piecewise linear in any single
+#    weight of a ReLU network, so this derivative is zero almost everywhere. It is not exact for curved activations
+#    (tanh, sigmoid) or when one weight acts in several layers (a recurrent network); off the diagonal it is never
+#    exact in general.
+#
+#    </details>
+# 5. Why can iterative pruning reach a higher sparsity than one-shot pruning at the same accuracy?
+#    <details><summary>Answer</summary>
+#
+#    Each step removes a small share, so the network stays close to an optimum and retraining only has to absorb a
+#    small change; the magnitudes are re-measured after each retraining, when the survivors have taken over the
+#    removed weights' work. (It also spends more retraining in total — a fair comparison says so.)
+#
+#    </details>
 # 6. In Deep Compression, which stored parts did we count, and which of them would become negligible for a network
 #    with $10^8$ weights? Why is a relative index with $b = 1$ bit a bad idea?
+#    <details><summary>Answer</summary>
+#
+#    Huffman-coded cluster indices and relative positions (per surviving weight), a codebook of $k$ 32-bit values and
+#    two Huffman tables per layer, and the raw biases. The codebooks, tables and biases grow with the number of layers
+#    and units, not with the number of weights, so they become negligible. With $b = 1$ only gaps of 1 or 2 can be
+#    written: at high sparsity almost every gap needs filler zeros, each costing an index and a position.
+#
+#    </details>
 # 7. Would you expect L1 or L2 regularisation to be better before pruning, with and without retraining? Argue it —
 #    practice assignment 1 asks you to check it.
+#    <details><summary>Answer</summary>
+#
+#    Han et al. (2015) report: without retraining L1 is better — it has already driven many weights close to zero,
+#    so removing them costs little; with retraining L2 is better — L1 keeps pushing the survivors towards zero and
+#    retraining recovers less. Whether this holds for logistic regression is for you to check in the assignment.
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
+#
 # 1. Почему в разложении OBD исчезает член первого порядка и что отбрасывает диагональное приближение? Когда OBD и
 #    OBS дают одинаковую значимость?
+#    <details><summary>Ответ</summary>
+#
+#    В минимуме $\nabla L(\boldsymbol{\theta}^*) = \mathbf{0}$. Диагональное приближение отбрасывает произведения
+#    $h_{ij}\Delta\theta_i\Delta\theta_j$, $i \ne j$: взаимодействие удалённых параметров и любую компенсацию со
+#    стороны остальных. Значимости совпадают, когда $[\mathbf{H}^{-1}]_{qq} = 1/h_{qq}$, например когда
+#    $\mathbf{H}$ диагональна.
+#
+#    </details>
 # 2. Выведите поправку $\Delta\boldsymbol{\theta}$ и значимость OBS с помощью множителя Лагранжа.
-# 3. Модель обучена со штрафом $l_2\|\boldsymbol{\theta}\|^2$. Какой $h_{ii}$ входит в значимость OBD и что
+#    <details><summary>Ответ</summary>
+#
+#    $\mathcal{L} = \tfrac12 \Delta\boldsymbol{\theta}^\top \mathbf{H} \Delta\boldsymbol{\theta} + \mu(\mathbf{e}_q^\top
+#    \Delta\boldsymbol{\theta} + \theta_q)$. Условие стационарности даёт $\Delta\boldsymbol{\theta} = -\mu
+#    \mathbf{H}^{-1} \mathbf{e}_q$, ограничение — $\mu = \theta_q/[\mathbf{H}^{-1}]_{qq}$. После подстановки
+#    $\Delta\boldsymbol{\theta} = -\theta_q \mathbf{H}^{-1}\mathbf{e}_q/[\mathbf{H}^{-1}]_{qq}$, а функция потерь
+#    растёт на $\tfrac12 \mu^2 [\mathbf{H}^{-1}]_{qq} = \theta_q^2/(2[\mathbf{H}^{-1}]_{qq})$.
+#
+#    </details>
+# 3. Модель обучена со штрафом $\lambda\|\boldsymbol{\theta}\|^2$. Какой $h_{ii}$ входит в значимость OBD и что
 #    случится с OBS для выходного слоя softmax-классификатора, если убрать штраф из $\mathbf{H}$?
-# 4. Почему диагональ матрицы Гаусса — Ньютона точна для ReLU-сети с одним скрытым слоем и почему не точна для
-#    двух скрытых слоёв?
-# 5. Почему итеративный прунинг должен достигать большей разреженности, чем однократный, при том же итоговом
-#    размере маски?
+#    <details><summary>Ответ</summary>
+#
+#    $h_{ii} = \partial^2\mathrm{CE}/\partial\theta_i^2 + 2\lambda$. Без штрафа гессиан кросс-энтропии по выходному
+#    слою вырожден (прибавление одного вектора ко всем строкам $\mathbf{W}_2$ не меняет ни одной вероятности),
+#    поэтому $\mathbf{H}^{-1}$ не существует и OBS неприменим.
+#
+#    </details>
+# 4. Почему диагональ матрицы Гаусса — Ньютона точна для ReLU-сети? Назовите два случая, когда это не так.
+#    <details><summary>Ответ</summary>
+#
+#    Отброшенное слагаемое содержит $\partial^2 s_k/\partial\theta_i^2$, а каждая оценка ReLU-сети кусочно-линейна
+#    по любому отдельному весу, так что эта производная почти всюду равна нулю. Точности нет для искривлённых функций
+#    активации (tanh, сигмоида) и когда один вес работает в нескольких слоях (рекуррентная сеть); вне диагонали её в
+#    общем случае нет никогда.
+#
+#    </details>
+# 5. Почему итеративный прунинг может достичь большей разреженности, чем однократный, при той же точности?
+#    <details><summary>Ответ</summary>
+#
+#    На каждом шаге удаляется небольшая доля, сеть остаётся вблизи оптимума, и дообучению нужно поглотить лишь малое
+#    изменение; модули весов измеряются заново после каждого дообучения, когда оставшиеся веса уже взяли на себя
+#    работу удалённых. (Суммарно на дообучение уходит и больше шагов — честное сравнение это оговаривает.)
+#
+#    </details>
 # 6. Какие хранимые части мы учли в Deep Compression и какие из них станут пренебрежимо малы для сети с $10^8$
 #    весов? Почему относительный индекс в $b = 1$ бит — плохая идея?
+#    <details><summary>Ответ</summary>
+#
+#    Индексы кластеров и относительные позиции в кодах Хаффмана (на каждый оставшийся вес), кодовую книгу из $k$
+#    32-битных значений и две таблицы Хаффмана на слой, несжатые свободные члены. Книги, таблицы и свободные члены
+#    растут с числом слоёв и нейронов, а не весов, и становятся пренебрежимо малы. При $b = 1$ записываются лишь
+#    промежутки 1 и 2: при сильном разреживании почти каждому промежутку нужны нулевые заполнители, и каждый стоит
+#    индекса и позиции.
+#
+#    </details>
 # 7. Какую регуляризацию перед прунингом вы ожидаете лучшей — L1 или L2, с дообучением и без него? Обоснуйте —
 #    практическое задание 1 предлагает это проверить.
+#    <details><summary>Ответ</summary>
+#
+#    Han и др. (2015) сообщают: без дообучения лучше L1 — она уже приблизила многие веса к нулю, и их удаление
+#    почти ничего не стоит; с дообучением лучше L2 — L1 продолжает тянуть к нулю и оставшиеся веса, и дообучение
+#    восстанавливает меньше. Выполняется ли это для логистической регрессии, проверьте сами в задании.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References
@@ -704,7 +828,8 @@ _ = interact(share_weights,
 # * Martens J. New insights and perspectives on the natural gradient method. JMLR 21, 2020 (the Gauss–Newton matrix).
 # * Bekas C., Kokiopoulou E., Saad Y. An estimator for the diagonal of a matrix. Applied Numerical Mathematics 57,
 #   2007 (Hutchinson-type diagonal estimates).
-# * Bakhteev O. Y. Метаоптимизация и структура. MIPT lecture slides, 2019 (the OBD formula corrected after the
+# * Bakhteev O. Метаоптимизация и структура [Metaoptimization and structure]. Lecture slides, MIPT, 2019 (in
+#   Russian; the OBD formula corrected after the
 #   original papers).
 
 # %% [markdown] lang="ru"

@@ -21,7 +21,7 @@
 # **После этой лекции вы сможете**
 # * записывать вариационную функцию потерь Graves (минимальную длину описания) со всеми слагаемыми, обучать её для
 #   нейросети и удалять параметры по относительной плотности;
-# * формулировать обе модели байесовского сжатия (Louizos и соавторы, 2017) и их критерии удаления групп;
+# * формулировать обе модели байесовского сжатия (Louizos и др., 2017) и их критерии удаления групп;
 # * моделировать индийский буфетный процесс и вычислять ожидаемое число блюд;
 # * записывать вариационную нижнюю оценку со структурой $\Gamma$, вычислять её точно для малой модели и
 #   релаксировать;
@@ -132,38 +132,45 @@ print(f"log p(D|h) = {variational.linreg_log_evidence(Xs, ys, 0.3, A).item():.4f
 # ### Graves' method for a network
 #
 # Graves uses a mean-field $q(\mathbf{w}) = \prod_i \mathcal{N}(\mu_i, \sigma_i^2)$ and minimises the description
-# length by the reparameterisation trick: $\mathbf{w} = \boldsymbol{\mu} + \boldsymbol{\sigma} \odot
+# length by gradient descent in $\boldsymbol{\mu}, \boldsymbol{\sigma}$. He estimated the gradient of the error
+# term from sampled weights, with the second derivatives replaced by squared gradients; we use the later, unbiased
+# **reparameterisation trick** (Kingma & Welling 2014): $\mathbf{w} = \boldsymbol{\mu} + \boldsymbol{\sigma} \odot
 # \boldsymbol{\varepsilon}$, $\boldsymbol{\varepsilon} \sim \mathcal{N}(\mathbf{0}, \mathbf{I})$, one draw per step,
-# the KL in closed form (`variational.elbo_mc`). After training he prunes the weights whose **relative density**
+# the KL in closed form (`variational.elbo_mc`). After training Graves prunes the weights whose **relative density**
 #
-# $$\lambda_i = \frac{q(0)}{q(\mu_i)} = \exp\Big(-\frac{\mu_i^2}{2\sigma_i^2}\Big)$$
+# $$\rho_i = \frac{q(0)}{q(\mu_i)} = \exp\Big(-\frac{\mu_i^2}{2\sigma_i^2}\Big)$$
 #
+# (Graves writes $\lambda_i$; we write $\rho_i$, as in section 5, because $\lambda$ is a metaparameter in this course)
 # is largest: the posterior hardly distinguishes them from zero. Note what this criterion uses that magnitude does
 # not: a large weight with a large uncertainty can go, a small but certain one stays.
 #
 # We train $q$ for both weight matrices of a ReLU MLP (64 → 32 → 10); the biases are point estimates; the prior is
 # $\mathcal{N}(0, \sigma_p^2)$ with $\sigma_p$ the spread of the weights of a network trained normally. Graves also
-# adapts the prior: for a fixed $q$ the best $\sigma_p^2$ is $\overline{\mu^2 + \sigma^2}$ (section 5 meets this
-# minimiser again).
+# adapts the prior: for a fixed $q$ and a zero prior mean the best $\sigma_p^2$ is $\overline{\mu^2 + \sigma^2}$
+# (section 5 meets this minimiser again).
 
 # %% [markdown] lang="ru"
 # ### Метод Graves для нейросети
 #
 # Graves берёт полностью факторизованное $q(\mathbf{w}) = \prod_i \mathcal{N}(\mu_i, \sigma_i^2)$ и минимизирует
-# длину описания с помощью репараметризации: $\mathbf{w} = \boldsymbol{\mu} + \boldsymbol{\sigma} \odot
-# \boldsymbol{\varepsilon}$, $\boldsymbol{\varepsilon} \sim \mathcal{N}(\mathbf{0}, \mathbf{I})$, по одной выборке
-# на шаг, дивергенция — в явном виде (`variational.elbo_mc`). После обучения он удаляет веса с наибольшей
-# **относительной плотностью**
+# длину описания градиентным спуском по $\boldsymbol{\mu}, \boldsymbol{\sigma}$. Градиент слагаемого ошибки он
+# оценивал по выборкам весов, заменяя вторые производные квадратами градиентов; мы используем появившийся позже
+# несмещённый **приём репараметризации** (Kingma и Welling, 2014): $\mathbf{w} = \boldsymbol{\mu} +
+# \boldsymbol{\sigma} \odot \boldsymbol{\varepsilon}$, $\boldsymbol{\varepsilon} \sim \mathcal{N}(\mathbf{0},
+# \mathbf{I})$, по одной выборке на шаг, дивергенция — в явном виде (`variational.elbo_mc`). После обучения Graves
+# удаляет веса с наибольшей **относительной плотностью**
 #
-# $$\lambda_i = \frac{q(0)}{q(\mu_i)} = \exp\Big(-\frac{\mu_i^2}{2\sigma_i^2}\Big):$$
+# $$\rho_i = \frac{q(0)}{q(\mu_i)} = \exp\Big(-\frac{\mu_i^2}{2\sigma_i^2}\Big)$$
 #
-# апостериорное распределение почти не отличает такие веса от нуля. Обратите внимание, что этот критерий
-# использует сверх модуля: большой вес с большой неопределённостью можно удалить, а малый, но уверенный — остаётся.
+# (у Graves — $\lambda_i$; мы пишем $\rho_i$, как в разделе 5, потому что $\lambda$ в курсе — метапараметр):
+#
+# апостериорное распределение почти не отличает такие веса от нуля. Этот критерий учитывает то, чего не видит модуль, —
+# неопределённость: большой вес с большой неопределённостью можно удалить, а малый, но уверенный — остаётся.
 #
 # Обучим $q$ для обеих матриц весов ReLU-перцептрона (64 → 32 → 10); свободные члены — точечные оценки; априорное
 # распределение $\mathcal{N}(0, \sigma_p^2)$, где $\sigma_p$ — разброс весов обычно обученной сети. Graves также
-# настраивает априорное распределение: при фиксированном $q$ наилучшее $\sigma_p^2$ равно $\overline{\mu^2 +
-# \sigma^2}$ (в разделе 5 этот минимум встретится снова).
+# настраивает априорное распределение: при фиксированном $q$ и нулевом среднем наилучшее $\sigma_p^2$ равно
+# $\overline{\mu^2 + \sigma^2}$ (в разделе 5 эта точка минимума встретится снова).
 
 # %%
 mlp = training.train_mlp(Xtr, ytr, K, hidden=(32,), epochs=300, lr=0.01, l2=1e-4, seed=0)
@@ -210,7 +217,7 @@ print(tr("test accuracy: trained network", "точность на тесте: о
 print(tr("best prior variance for this q: mean(μ² + σ²) =", "наилучшая дисперсия априорного для этого q: mean(μ² + σ²) ="),
       f"{(mu_w ** 2 + sigma_w ** 2).mean().item():.4f}", tr("vs σ_p² =", "против σ_p² ="), f"{PRIOR_SIGMA ** 2:.4f}")
 
-lam = variational.relative_density(mu_w, sigma_w)
+rel_density = variational.relative_density(mu_w, sigma_w)
 FRACTIONS = [0.0, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95]
 acc_graves = [training.mlp_accuracy({**posterior_mean, **unflatten(mu_w * variational.graves_mask(mu_w, sigma_w, f))},
                                     Xte, yte) for f in FRACTIONS]
@@ -218,23 +225,23 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
 axes[0].plot(history)
 axes[0].set_xlabel(tr("Adam step", "шаг Adam"))
 axes[0].set_ylabel(tr("description length / n, nats", "длина описания / n, нат"))
-axes[1].hist(torch.log10(lam).clamp_min(-6).numpy(), bins=48, color="tab:blue")  # λ < 10⁻⁶ drawn at −6
+axes[1].hist(torch.log10(rel_density).clamp_min(-6).numpy(), bins=48, color="tab:blue")  # ρ < 10⁻⁶ drawn at −6
 axes[1].set_yscale("log")
-axes[1].set_xlabel(tr("log₁₀ relative density λ, cut at −6 (right: removable)",
-                      "log₁₀ относительной плотности λ, обрезан на −6 (справа — можно удалить)"))
+axes[1].set_xlabel(tr("log₁₀ relative density ρ, cut at −6 (right: removable)",
+                      "log₁₀ относительной плотности ρ, обрезан на −6 (справа — можно удалить)"))
 axes[2].plot(100 * np.array(FRACTIONS), acc_graves, "o-")
-axes[2].set_xlabel(tr("weights removed by largest λ, %", "удалено весов с наибольшей λ, %"))
+axes[2].set_xlabel(tr("weights removed by largest ρ, %", "удалено весов с наибольшей ρ, %"))
 axes[2].set_ylabel(tr("test accuracy", "точность на тесте"))
 for ax in axes:
     ax.grid(alpha=0.3)
 plt.tight_layout()
 plt.show()
-print(tr("share of weights with λ > 0.5:", "доля весов с λ > 0.5:"), f"{(lam > 0.5).double().mean().item():.2f};",
+print(tr("share of weights with ρ > 0.5:", "доля весов с ρ > 0.5:"), f"{(rel_density > 0.5).double().mean().item():.2f};",
       tr("accuracy at", "точность при"), ", ".join(f"{100 * f:.0f} %: {a:.3f}" for f, a in zip(FRACTIONS, acc_graves)))
 
 # %% [markdown] lang="en"
 # The relative densities spread over many orders of magnitude, and a large share of the weights (printed above: the
-# share with $\lambda > 0.5$) sits near $\lambda = 1$: the description length made them cheap by putting their
+# share with $\rho > 0.5$) sits near $\rho = 1$: the description length made them cheap by putting their
 # posterior over zero. How this criterion compares with
 # magnitude and random pruning is practice assignment 2's question.
 #
@@ -243,7 +250,7 @@ print(tr("share of weights with λ > 0.5:", "доля весов с λ > 0.5:"),
 
 # %% [markdown] lang="ru"
 # Относительные плотности разбросаны на много порядков, и большая доля весов (напечатана выше: доля с
-# $\lambda > 0.5$) находится около $\lambda = 1$: длина описания сделала их дешёвыми, поместив их апостериорное
+# $\rho > 0.5$) находится около $\rho = 1$: длина описания сделала их дешёвыми, поместив их апостериорное
 # распределение на ноль. Как этот критерий соотносится с
 # удалением по модулю и случайным удалением — вопрос практического задания 2.
 #
@@ -252,7 +259,7 @@ print(tr("share of weights with λ > 0.5:", "доля весов с λ > 0.5:"),
 
 # %%
 def prune_by_density(log10_threshold=-1.0):
-    keep = lam <= 10 ** log10_threshold
+    keep = rel_density <= 10 ** log10_threshold
     params = {**posterior_mean, **unflatten(mu_w * keep)}
     W1 = params["W1"]
     h, wd = data.image_shape
@@ -262,15 +269,15 @@ def prune_by_density(log10_threshold=-1.0):
     ax.imshow(mosaic.numpy(), cmap="bwr", vmin=-vmax, vmax=vmax)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(tr(f"λ > 10^{log10_threshold:g} removed: {1 - keep.double().mean().item():.0%} of the weights, "
+    ax.set_title(tr(f"ρ > 10^{log10_threshold:g} removed: {1 - keep.double().mean().item():.0%} of the weights, "
                     f"test accuracy {training.mlp_accuracy(params, Xte, yte):.3f}",
-                    f"удалены λ > 10^{log10_threshold:g}: {1 - keep.double().mean().item():.0%} весов, "
+                    f"удалены ρ > 10^{log10_threshold:g}: {1 - keep.double().mean().item():.0%} весов, "
                     f"точность на тесте {training.mlp_accuracy(params, Xte, yte):.3f}"), fontsize=10)
     plt.show()
 
 
 _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.0, max=0.0, step=0.25,
-                                                             description="log₁₀ λ"))
+                                                             description="log₁₀ ρ"))
 
 # %% [markdown] lang="en"
 # ## 2. Bayesian compression: pruning groups (Louizos et al. 2017)
@@ -288,10 +295,11 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 # pushes small groups to zero and leaves large ones. Variational family: $q(z) = \mathcal{N}(\mu_z, \sigma_z^2)$,
 # $q(\mathbf{w} \mid z) = \mathcal{N}(z\boldsymbol{\mu}, z^2\boldsymbol{\sigma}^2)$. A group is removed when
 #
-# $$\log \sigma_z - \log |\mu_z| > \lambda:$$
+# $$\log \sigma_z - \log |\mu_z| > t:$$
 #
-# its multiplicative noise dominates its scale; $\log\alpha = 2(\log\sigma_z - \log|\mu_z|)$ is the log "dropout
-# rate", thresholded at 3 in the paper, i.e. $\lambda = 1.5$.
+# its multiplicative noise dominates its scale. The paper thresholds $\log\alpha = 2(\log\sigma_z - \log|\mu_z|)$,
+# where $\alpha = \sigma_z^2/\mu_z^2$ is the parameter of Gaussian dropout (the odds $p/(1-p)$; the paper's letter,
+# not the precision of lecture 0), at 3, i.e. $t = 1.5$.
 #
 # **Model 2** (group horseshoe, a half-Cauchy scale mixture):
 #
@@ -308,7 +316,7 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 # groups with given variational parameters (a worked example: compute each criterion by hand and compare).
 
 # %% [markdown] lang="ru"
-# ## 2. Байесовское сжатие: удаление групп (Louizos и соавторы, 2017)
+# ## 2. Байесовское сжатие: удаление групп (Louizos и др., 2017)
 #
 # Удаление отдельных весов оставляет разреженные матрицы, которые обычное оборудование быстрее не считает.
 # Louizos, Ullrich и Welling (2017) вводят один масштаб $z$ на каждую **группу** весов (все исходящие веса нейрона,
@@ -325,12 +333,13 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 # трогает большие. Вариационное семейство: $q(z) = \mathcal{N}(\mu_z, \sigma_z^2)$, $q(\mathbf{w} \mid z) =
 # \mathcal{N}(z\boldsymbol{\mu}, z^2\boldsymbol{\sigma}^2)$. Группа удаляется, если
 #
-# $$\log \sigma_z - \log |\mu_z| > \lambda:$$
+# $$\log \sigma_z - \log |\mu_z| > t:$$
 #
-# мультипликативный шум группы превосходит её масштаб; $\log\alpha = 2(\log\sigma_z - \log|\mu_z|)$ — логарифм
-# «вероятности дропаута», в статье порог 3, то есть $\lambda = 1.5$.
+# мультипликативный шум группы превосходит её масштаб. В статье порог ставится на $\log\alpha = 2(\log\sigma_z -
+# \log|\mu_z|)$, где $\alpha = \sigma_z^2/\mu_z^2$ — параметр гауссовского дропаута (отношение $p/(1-p)$; буква
+# статьи, не точность из лекции 0), и равен 3, то есть $t = 1.5$.
 #
-# **Модель 2** (групповое распределение «подкова», смесь по масштабу с полукошиевским распределением):
+# **Модель 2** (групповое распределение «подкова», horseshoe, смесь по масштабу с полукошиевским распределением):
 #
 # $$s \sim \mathcal{C}^+(0, \tau_0),\quad z_i \sim \mathcal{C}^+(0, 1),\quad \hat{w}_{ij} \sim
 # \mathcal{N}(0, 1),\quad w_{ij} = s\, z_i\, \hat{w}_{ij};$$
@@ -339,7 +348,7 @@ _ = interact(prune_by_density, log10_threshold=w.FloatSlider(value=-1.0, min=-6.
 # $q(s) = \mathcal{LN}(\mu_s, \sigma_s^2)$, $q(z_i) = \mathcal{LN}(\mu_{z_i}, \sigma_{z_i}^2)$ (логнормальные).
 # У полукошиевского распределения высокий пик в нуле и тяжёлые хвосты: малые группы сильно сжимаются к нулю, большие
 # почти не затрагиваются. Группа удаляется, если её апостериорный масштаб $s z_i$ пренебрежимо мал; мы сравниваем с
-# порогом $\mathbb{E}_q \log(s z_i) = \mu_s + \mu_{z_i}$.
+# порогом величину $\mathbb{E}_q \log(s z_i) = \mu_s + \mu_{z_i}$.
 #
 # Ячейка рисует две плотности масштаба, выборку слоя из априорного распределения модели 2 и применяет оба
 # критерия к шести группам с заданными вариационными параметрами (разобранный пример: вычислите каждый критерий
@@ -369,7 +378,7 @@ mu_z = torch.tensor([1.2, 0.05, -0.8, 0.3, 0.01, 2.0])
 sigma_z = torch.tensor([0.2, 0.4, 0.1, 1.5, 0.02, 0.5])
 print(tr("model 1, log σ_z − log|μ_z| per group:", "модель 1, log σ_z − log|μ_z| по группам:"),
       np.round(pruning.group_log_dropout(mu_z, sigma_z).numpy(), 2),
-      tr("→ kept at λ = 1.5:", "→ остаются при λ = 1.5:"), pruning.jeffreys_group_mask(mu_z, sigma_z, 1.5).tolist())
+      tr("→ kept at t = 1.5:", "→ остаются при t = 1.5:"), pruning.jeffreys_group_mask(mu_z, sigma_z, 1.5).tolist())
 mu_s, mu_zi = -0.5, torch.tensor([0.3, -3.0, 0.1, -1.0, -4.5, 1.2])
 print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по группам:"),
       np.round(pruning.horseshoe_group_log_scale(mu_s, mu_zi).numpy(), 2),
@@ -392,21 +401,26 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 #
 # Adams, Wallach & Ghahramani (2010) treat the connections of a deep network as a random binary matrix $Z$ (rows:
 # units of one layer, columns: units of the next) with the two-parameter **Indian buffet process** prior
-# (Ghahramani, Griffiths & Sollich 2007). A restaurant has finitely many customers and infinitely many dishes;
-# customer $j$ takes each dish $k$ already tasted with probability
+# (Griffiths & Ghahramani 2005; two parameters: Ghahramani, Griffiths & Sollich 2007), one such process per pair of
+# layers (the *cascading* IBP). Here $\alpha$ and $\beta$ are the letters of the IBP papers, not the prior precision
+# $\alpha$ of lecture 0. A restaurant has finitely many customers and infinitely many dishes: the customers are the
+# units of one layer, the dishes the potential units of the next, and "customer $j$ takes dish $k$" means "unit $j$
+# is connected to unit $k$". Customer $j$ takes each dish $k$ already tasted with probability
 #
-# $$\frac{\eta_k}{j + \beta - 1},$$
+# $$\frac{m_k}{j + \beta - 1},$$
 #
-# where $\eta_k$ is the number of previous customers who took it (its popularity), and then
-# $\mathrm{Poisson}\big(\frac{\alpha\beta}{j + \beta - 1}\big)$ new dishes. Every customer takes
-# $\mathrm{Poisson}(\alpha)$ dishes on average, and the expected number of distinct dishes after $N$ customers is
+# where $m_k$ is the number of previous customers who took it (its popularity), and then
+# $\mathrm{Poisson}\big(\frac{\alpha\beta}{j + \beta - 1}\big)$ new dishes. The number of dishes of
+# every customer is $\mathrm{Poisson}(\alpha)$ (so $\alpha$ on average), and the expected number of distinct
+# dishes after $N$ customers is
 #
 # $$\mathbb{E}K_+ = \alpha \sum_{j=1}^{N} \frac{\beta}{\beta + j - 1}.$$
 #
 # $\alpha$ sets how many dishes each customer takes; $\beta$ how much they share ($\beta \to 0$: all eat the same;
-# large $\beta$: everyone takes new ones). The number of units of the next layer is not fixed in advance: it grows
-# with the data as needed. The paper samples structure and parameters by MCMC. **Main conclusion: the structure can be
-# treated as a random variable and handled by probabilistic methods.**
+# large $\beta$: everyone takes new ones). The number of units of the next layer, $K_+$, is not fixed in advance: it
+# is finite for any finite layer and grows with the data as needed. The paper samples structure and parameters from
+# their posterior by MCMC. **Main conclusion: the structure can be treated as a random variable and handled by
+# probabilistic methods.**
 #
 # *Worked example.* $N = 3$, $\alpha = 1$, $\beta = 1$: $\mathbb{E}K_+ = 1 + \frac12 + \frac13 = 1.83$; with
 # $\beta = 2$: $1 + \frac23 + \frac24 = 2.17$ — more sharing is less likely, so more distinct dishes. Below: the five
@@ -417,21 +431,25 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 #
 # Adams, Wallach и Ghahramani (2010) рассматривают связи глубокой сети как случайную бинарную матрицу $Z$ (строки —
 # нейроны одного слоя, столбцы — следующего) с априорным **двухпараметрическим индийским буфетным процессом**
-# (Ghahramani, Griffiths, Sollich, 2007). В ресторане конечное число посетителей и бесконечное число блюд;
-# $j$-й посетитель берёт каждое уже опробованное блюдо $k$ с вероятностью
+# (Griffiths и Ghahramani, 2005; два параметра — Ghahramani, Griffiths, Sollich, 2007), по одному такому процессу
+# на каждую пару соседних слоёв (*каскадный* IBP). Здесь $\alpha$ и $\beta$ — обозначения статей об IBP, а не
+# точность априорного распределения $\alpha$ из лекции 0. В ресторане конечное число посетителей и бесконечное
+# число блюд: посетители — это нейроны одного слоя, блюда — возможные нейроны следующего, а «посетитель $j$ взял
+# блюдо $k$» означает «нейрон $j$ связан с нейроном $k$». $j$-й посетитель берёт каждое уже опробованное блюдо $k$ с вероятностью
 #
-# $$\frac{\eta_k}{j + \beta - 1},$$
+# $$\frac{m_k}{j + \beta - 1},$$
 #
-# где $\eta_k$ — число предыдущих посетителей, выбравших это блюдо (его популярность), а затем ещё
-# $\mathrm{Poisson}\big(\frac{\alpha\beta}{j + \beta - 1}\big)$ новых блюд. Каждый посетитель в среднем берёт
-# $\mathrm{Poisson}(\alpha)$ блюд, а ожидаемое число различных блюд после $N$ посетителей равно
+# где $m_k$ — число предыдущих посетителей, выбравших это блюдо (его популярность), а затем ещё
+# $\mathrm{Poisson}\big(\frac{\alpha\beta}{j + \beta - 1}\big)$ новых блюд. Число блюд каждого посетителя
+# распределено как $\mathrm{Poisson}(\alpha)$ (в среднем $\alpha$), а ожидаемое число различных блюд
+# после $N$ посетителей равно
 #
 # $$\mathbb{E}K_+ = \alpha \sum_{j=1}^{N} \frac{\beta}{\beta + j - 1}.$$
 #
 # $\alpha$ задаёт, сколько блюд берёт каждый, $\beta$ — насколько посетители делят блюда ($\beta \to 0$: все едят
-# одно и то же; большое $\beta$: каждый берёт новое). Число нейронов следующего слоя не фиксируется заранее: оно
-# растёт вместе с данными по мере надобности. В статье структура и параметры порождаются методом MCMC. **Главный
-# вывод: структуру можно рассматривать как случайную величину и применять к ней вероятностные методы.**
+# одно и то же; большое $\beta$: каждый берёт новое). Число нейронов следующего слоя $K_+$ не фиксируется
+# заранее: оно конечно при конечном слое и растёт вместе с данными по мере надобности. В статье структура и
+# параметры выбираются из апостериорного распределения методом MCMC. **Главный вывод: структуру можно рассматривать как случайную величину и применять к ней вероятностные методы.**
 #
 # *Разобранный пример.* $N = 3$, $\alpha = 1$, $\beta = 1$: $\mathbb{E}K_+ = 1 + \frac12 + \frac13 = 1.83$; при
 # $\beta = 2$: $1 + \frac23 + \frac24 = 2.17$ — делить блюда менее вероятно, поэтому различных блюд больше. Ниже —
@@ -475,8 +493,8 @@ _ = interact(show_ibp, alpha=w.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.
 #
 # For a small discrete $\Gamma$ the expectation over $q(\Gamma)$ is a finite sum; in general it is replaced by a
 # **relaxation**: $\Gamma$ is drawn from a continuous relaxed Bernoulli (Gumbel-softmax, binary concrete)
-# distribution with temperature $\lambda_{\text{temp}}$, $\tilde\Gamma = \sigma\big((\operatorname{logit}\pi +
-# \log u - \log(1-u))/\lambda_{\text{temp}}\big)$, $u \sim U(0, 1)$, which allows gradients in $\pi$. The
+# distribution with temperature $\tau$, $\tilde\Gamma = \sigma\big((\operatorname{logit}\pi +
+# \log u - \log(1-u))/\tau\big)$, $u \sim U(0, 1)$, which allows gradients in $\pi$. The
 # temperature is a metaparameter: as it falls, the relaxed bound approaches the exact one (and the gradient
 # variance grows).
 #
@@ -498,9 +516,9 @@ _ = interact(show_ibp, alpha=w.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.
 # \Gamma, \mathbf{h})\big).$$
 #
 # Для небольшой дискретной структуры математическое ожидание по $q(\Gamma)$ — конечная сумма; в общем случае его
-# заменяют **релаксацией**: $\Gamma$ порождается из непрерывного релаксированного распределения Бернулли
-# (Gumbel-softmax, бинарное конкретное распределение) с температурой $\lambda_{\text{temp}}$,
-# $\tilde\Gamma = \sigma\big((\operatorname{logit}\pi + \log u - \log(1-u))/\lambda_{\text{temp}}\big)$,
+# заменяют **релаксацией**: $\Gamma$ заменяют выборкой из непрерывного релаксированного распределения Бернулли
+# (Gumbel-softmax, бинарное конкретное распределение) с температурой $\tau$,
+# $\tilde\Gamma = \sigma\big((\operatorname{logit}\pi + \log u - \log(1-u))/\tau\big)$,
 # $u \sim U(0, 1)$, что позволяет дифференцировать по $\pi$. Температура — метапараметр: при её уменьшении
 # релаксированная оценка приближается к точной (а дисперсия градиента растёт).
 #
@@ -593,10 +611,11 @@ print(tr("exact bound", "точная оценка"), f"{exact:.3f};", tr("relax
 # *Разобранный пример.* $q = \prod_i \mathcal{N}(\mu_i, \sigma_i^2)$ и априорное распределение $\mathcal{N}(0, h)$
 # с общей дисперсией $h$. Из условия $\partial\mathrm{KL}/\partial h = 0$ получаем $h^* = \overline{\mu^2 +
 # \sigma^2}$, а после подстановки $C_p = \frac{u}{2}\ln h^* - \sum_i \ln \sigma_i$. Для $u = 3$,
-# $\boldsymbol{\mu} = (0.6, 0, 0.1)$, $\boldsymbol{\sigma} = (0.2, 0.5, 0.1)$: $h^* = (0.40 + 0.25 + 0.02)/3 =
-# 0.2233$, $C_p = 1.5 \ln 0.2233 - \ln(0.2 \cdot 0.5 \cdot 0.1) = -2.2486 + 4.6052 = 2.357$ нат; $\ln\rho = -\sum
-# \mu_i^2/2\sigma_i^2 = -5$, то есть $\rho^{-1} = e^5 \approx 148$. Ячейка проверяет эти числа библиотекой, затем
-# сдвигает $q$ к априорному распределению ($\mu \to 0$, $\sigma^2 \to h$) и следит, как $C_p \to 0$ и $\rho^{-1}
+# $\boldsymbol{\mu} = (0.6, 0, 0.1)$, $\boldsymbol{\sigma} = (0.2, 0.5, 0.1)$:
+# $h^* = (0.40 + 0.25 + 0.02)/3 = 0.2233$,
+# $C_p = 1.5 \ln 0.2233 - \ln(0.2 \cdot 0.5 \cdot 0.1) = -2.2486 + 4.6052 = 2.357$ нат;
+# $\ln\rho = -\sum \mu_i^2/2\sigma_i^2 = -5$, то есть $\rho^{-1} = e^5 \approx 148$. Ячейка проверяет эти числа
+# библиотекой, затем сдвигает $q$ к априорному распределению ($\mu \to 0$, $\sigma^2 \to h$) и следит, как $C_p \to 0$ и $\rho^{-1}
 # \to 1$, и наконец вычисляет $C_p$ для апостериорного распределения из раздела 1.
 
 # %%
@@ -722,7 +741,7 @@ print(tr("posterior of section 1:", "апостериорное распреде
 # $h$ — априорная вероятность включения. При $\lambda = 1$ это вариационная нижняя оценка (требование 3), при
 # $\lambda = 0$ — одно правдоподобие (требование 1), большое $\lambda$ штрафует сложность (требование 2). Два
 # значения гиперпараметра: $h_1 = 0.3$ (разреживающее априорное распределение) и $h_2 = 0.9$ (плотное), $K = 1$
-# нат. Ячейка максимизирует $L$ по $\boldsymbol{\pi}$ для обоих при $\lambda$ от 0.03 до 5, вычисляет обе пары
+# нат. Ячейка максимизирует $L$ по $\boldsymbol{\pi}$ для обоих при $\lambda$ от 0,03 до 5, вычисляет обе пары
 # дивергенций и ищет $\lambda'$, меняющее порядок.
 
 # %%
@@ -823,36 +842,149 @@ else:
 
 # %% [markdown] lang="en"
 # ## Check yourself
+#
 # 1. Write $\mathrm{KL}(\mathcal{N}(\boldsymbol{\mu}, \boldsymbol{\Sigma}_q) \,\|\, \mathcal{N}(\mathbf{0},
-#    \mathbf{A}^{-1}))$ and find which terms the 2019 slides' Graves formula drops.
+#    \mathbf{A}^{-1}))$ and find which terms the Graves formula of the 2019 slides drops.
+#    <details><summary>Answer</summary>
+#
+#    $\tfrac12\big(\operatorname{tr}(\mathbf{A}\boldsymbol{\Sigma}_q) + \boldsymbol{\mu}^\top\mathbf{A}\boldsymbol{\mu}
+#    - u + \ln|\mathbf{A}^{-1}| - \ln|\boldsymbol{\Sigma}_q|\big)$. The slides drop $-u$ and $\ln|\mathbf{A}^{-1}|$
+#    (and write $\mathbf{A}^{-1}$ in the quadratic form instead of $\mathbf{A}$).
+#
+#    </details>
 # 2. Why is the ELBO a lower bound of the log evidence, and when is it tight?
+#    <details><summary>Answer</summary>
+#
+#    $\log p(\mathcal{D} \mid \mathbf{h}) = \mathrm{ELBO}(q) + \mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D},
+#    \mathbf{h}))$ and a KL divergence is non-negative. The bound is tight exactly when $q$ is the posterior.
+#
+#    </details>
 # 3. Two weights: $\mu = 0.5, \sigma = 1$ and $\mu = 0.05, \sigma = 0.01$. Which one does Graves' criterion remove
 #    first, and which one does magnitude pruning remove first?
+#    <details><summary>Answer</summary>
+#
+#    $\rho_1 = e^{-0.125} \approx 0.88$, $\rho_2 = e^{-12.5} \approx 4 \cdot 10^{-6}$: Graves removes the first (large
+#    but uncertain). Magnitude pruning removes the second ($0.05 < 0.5$), although it is known precisely.
+#
+#    </details>
 # 4. Why does the log-uniform prior $p(z) \propto 1/|z|$ prefer no scale? Is it a proper distribution?
+#    <details><summary>Answer</summary>
+#
+#    $dz/|z| = d\log|z|$: it is uniform in $\log|z|$, so every interval $[c, 2c]$ has the same mass whatever $c$ —
+#    rescaling $z$ does not change it. It is improper: $\int dz/|z|$ diverges both at $0$ and at $\infty$.
+#
+#    </details>
 # 5. Compute $\mathbb{E}K_+$ of the IBP for $N = 1$ and for $\beta \to \infty$. What does $\beta$ control?
+#    <details><summary>Answer</summary>
+#
+#    $N = 1$: $\mathbb{E}K_+ = \alpha$. As $\beta \to \infty$ every term $\beta/(\beta + j - 1) \to 1$, so
+#    $\mathbb{E}K_+ \to N\alpha$: nobody shares a dish. $\beta$ controls how much the customers share dishes
+#    (units share inputs); $\alpha$ how many dishes each takes.
+#
+#    </details>
 # 6. Why does the relaxed bound with structure approach the exact one as the temperature falls, and what is the
 #    price?
+#    <details><summary>Answer</summary>
+#
+#    As $\tau \to 0$ the relaxed sample $\tilde\Gamma$ concentrates on $\{0, 1\}$ with $P(\tilde\Gamma \approx 1) =
+#    \pi$, so its expectation tends to the exact sum over structures. The price: the sigmoid becomes a step, so the
+#    gradient in $\pi$ gets larger variance (and vanishes at $\tau = 0$).
+#
+#    </details>
 # 7. Derive $h^* = \overline{\mu^2 + \sigma^2}$ and $C_p = \frac{u}{2}\ln h^* - \sum_i \ln\sigma_i$ for a mean-field
 #    Gaussian $q$ and the prior $\mathcal{N}(0, h)$.
+#    <details><summary>Answer</summary>
+#
+#    $\mathrm{KL} = \frac12\sum_i\big[(\mu_i^2 + \sigma_i^2)/h - 1 + \ln h - \ln\sigma_i^2\big]$. Its derivative in
+#    $h$ is $\frac12\sum_i\big[-(\mu_i^2 + \sigma_i^2)/h^2 + 1/h\big] = 0$, so $h^* = \frac1u\sum_i(\mu_i^2 +
+#    \sigma_i^2)$. Then $\sum_i(\mu_i^2 + \sigma_i^2)/h^* = u$ cancels the $-u$, leaving $\frac{u}{2}\ln h^* -
+#    \sum_i\ln\sigma_i$.
+#
+#    </details>
 # 8. Which of the six requirements does the plain ELBO satisfy? Which does the generalised bound of section 6 add,
 #    and at which $\lambda$?
+#    <details><summary>Answer</summary>
+#
+#    The plain ELBO bounds the evidence (3) and penalises complex models through the KL (2). The complexity weight
+#    adds maximum likelihood at $\lambda = 0$ (1) and a lever for moving between structures (4): a smaller
+#    $\lambda$ reverses the preference between the two optima of section 6 (whether each optimum keeps its structure
+#    there is printed by the cell); $\lambda = 1$ gives back the ELBO.
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
+#
 # 1. Запишите $\mathrm{KL}(\mathcal{N}(\boldsymbol{\mu}, \boldsymbol{\Sigma}_q) \,\|\, \mathcal{N}(\mathbf{0},
 #    \mathbf{A}^{-1}))$ и найдите слагаемые, потерянные в формуле Graves из слайдов 2019 года.
-# 2. Почему ELBO — нижняя оценка логарифма обоснованности и когда она точна?
+#    <details><summary>Ответ</summary>
+#
+#    $\tfrac12\big(\operatorname{tr}(\mathbf{A}\boldsymbol{\Sigma}_q) + \boldsymbol{\mu}^\top\mathbf{A}\boldsymbol{\mu}
+#    - u + \ln|\mathbf{A}^{-1}| - \ln|\boldsymbol{\Sigma}_q|\big)$. В слайдах потеряны $-u$ и $\ln|\mathbf{A}^{-1}|$
+#    (и в квадратичной форме стоит $\mathbf{A}^{-1}$ вместо $\mathbf{A}$).
+#
+#    </details>
+# 2. Почему вариационная нижняя оценка (ELBO) не превосходит логарифма обоснованности и когда достигается равенство?
+#    <details><summary>Ответ</summary>
+#
+#    $\log p(\mathcal{D} \mid \mathbf{h}) = \mathrm{ELBO}(q) + \mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D},
+#    \mathbf{h}))$, а дивергенция Кульбака–Лейблера неотрицательна. Равенство — ровно тогда, когда $q$ совпадает с
+#    апостериорным распределением.
+#
+#    </details>
 # 3. Два веса: $\mu = 0.5, \sigma = 1$ и $\mu = 0.05, \sigma = 0.01$. Какой из них критерий Graves удалит первым, а
 #    какой — удаление по модулю?
-# 4. Почему логарифмически равномерное распределение $p(z) \propto 1/|z|$ не предпочитает никакого масштаба?
-#    Собственное ли это распределение?
-# 5. Вычислите $\mathbb{E}K_+$ индийского буфетного процесса при $N = 1$ и при $\beta \to \infty$. За что отвечает
-#    $\beta$?
+#    <details><summary>Ответ</summary>
+#
+#    $\rho_1 = e^{-0.125} \approx 0.88$, $\rho_2 = e^{-12.5} \approx 4 \cdot 10^{-6}$: Graves удалит первый (большой,
+#    но неопределённый). Удаление по модулю уберёт второй ($0.05 < 0.5$), хотя он известен точно.
+#
+#    </details>
+# 4. Почему лог-равномерное априорное распределение $p(z) \propto 1/|z|$ не предпочитает никакого масштаба? Является
+#    ли оно собственным?
+#    <details><summary>Ответ</summary>
+#
+#    $dz/|z| = d\log|z|$: распределение равномерно по $\log|z|$, поэтому любой отрезок $[c, 2c]$ имеет одну и ту же
+#    массу при любом $c$ — изменение масштаба $z$ его не меняет. Оно несобственное: $\int dz/|z|$ расходится и в
+#    нуле, и на бесконечности.
+#
+#    </details>
+# 5. Вычислите $\mathbb{E}K_+$ для IBP при $N = 1$ и при $\beta \to \infty$. За что отвечает $\beta$?
+#    <details><summary>Ответ</summary>
+#
+#    При $N = 1$: $\mathbb{E}K_+ = \alpha$. При $\beta \to \infty$ каждое слагаемое $\beta/(\beta + j - 1) \to 1$,
+#    и $\mathbb{E}K_+ \to N\alpha$: никто не делит блюда. $\beta$ отвечает за то, насколько посетители делят блюда
+#    (нейроны — общие входы); $\alpha$ — за то, сколько блюд берёт каждый.
+#
+#    </details>
 # 6. Почему релаксированная оценка со структурой приближается к точной при уменьшении температуры и какова цена?
-# 7. Выведите $h^* = \overline{\mu^2 + \sigma^2}$ и $C_p = \frac{u}{2}\ln h^* - \sum_i \ln\sigma_i$ для
+#    <details><summary>Ответ</summary>
+#
+#    При $\tau \to 0$ релаксированная выборка $\tilde\Gamma$ сосредотачивается на $\{0, 1\}$ с
+#    $P(\tilde\Gamma \approx 1) = \pi$, и её математическое ожидание стремится к точной сумме по структурам. Цена:
+#    сигмоида превращается в ступеньку, дисперсия градиента по $\pi$ растёт (а при $\tau = 0$ градиента нет).
+#
+#    </details>
+# 7. Выведите $h^* = \overline{\mu^2 + \sigma^2}$ и $C_p = \frac{u}{2}\ln h^* - \sum_i \ln\sigma_i$ для полностью
 #    факторизованного гауссовского $q$ и априорного распределения $\mathcal{N}(0, h)$.
-# 8. Каким из шести требований удовлетворяет обычная вариационная оценка (ELBO)? Какие добавляет обобщённая оценка
-#    из раздела 6 и при каких $\lambda$?
+#    <details><summary>Ответ</summary>
+#
+#    $\mathrm{KL} = \frac12\sum_i\big[(\mu_i^2 + \sigma_i^2)/h - 1 + \ln h - \ln\sigma_i^2\big]$. Производная по $h$
+#    равна $\frac12\sum_i\big[-(\mu_i^2 + \sigma_i^2)/h^2 + 1/h\big] = 0$, откуда $h^* = \frac1u\sum_i(\mu_i^2 +
+#    \sigma_i^2)$. Тогда $\sum_i(\mu_i^2 + \sigma_i^2)/h^* = u$ сокращает $-u$, и остаётся $\frac{u}{2}\ln h^* -
+#    \sum_i\ln\sigma_i$.
+#
+#    </details>
+# 8. Каким из шести требований удовлетворяет обычная ELBO? Какие добавляет обобщённая оценка из раздела 6 и при
+#    каких $\lambda$?
+#    <details><summary>Ответ</summary>
+#
+#    Обычная ELBO оценивает обоснованность (3) и штрафует сложные модели слагаемым KL (2). Вес сложности добавляет
+#    метод максимального правдоподобия при $\lambda = 0$ (1) и рычаг для перехода между структурами (4): меньшее
+#    $\lambda$ меняет предпочтение между двумя оптимумами раздела 6 (сохраняет ли при этом каждый оптимум свою
+#    структуру, печатает ячейка); при $\lambda = 1$ получается ELBO.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References
@@ -867,11 +999,12 @@ else:
 # * Maddison C. J., Mnih A., Teh Y. W. The concrete distribution: a continuous relaxation of discrete random
 #   variables. ICLR 2017; Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR 2017.
 # * Kingma D. P., Welling M. Auto-encoding variational Bayes. ICLR 2014 (the reparameterisation trick).
-# * Грабовой А. В., Бахтеев О. Ю., Стрижов В. В. Определение релевантности параметров нейросети. Информатика и её
-#   применения, 2019, 13(2):62–70.
+# * Grabovoy A. V., Bakhteev O. Y., Strijov V. V. Определение релевантности параметров нейросети [Estimation of
+#   relevance for neural network parameters]. Informatika i ee Primeneniya 13(2):62–70, 2019 (in Russian).
 # * Bakhteev O. Y., Strijov V. V. Comprehensive analysis of gradient-based hyperparameter optimization
 #   algorithms. Annals of Operations Research, 2020.
-# * Bakhteev O. Y. Метаоптимизация и структура. MIPT lecture slides, 2019 (the formulas of Graves, Louizos et al.
+# * Bakhteev O. Метаоптимизация и структура [Metaoptimization and structure]. Lecture slides, MIPT, 2019 (in
+#   Russian; the formulas of Graves, Louizos et al.
 #   and the variational bound corrected after the original papers).
 
 # %% [markdown] lang="ru"
@@ -899,5 +1032,5 @@ else:
 #   применения, 2019, 13(2):62–70 — относительная плотность и параметрическая сложность (раздел 5).
 # * Bakhteev O. Y., Strijov V. V. Comprehensive analysis of gradient-based hyperparameter optimization
 #   algorithms. Annals of Operations Research, 2020 — требования к функции оптимизации (раздел 6).
-# * Бахтеев О. Ю. Метаоптимизация и структура. Слайды лекции, МФТИ, 2019 (формулы Graves, Louizos и соавторов и
+# * Бахтеев О. Ю. Метаоптимизация и структура. Слайды лекции, МФТИ, 2019 (формулы Graves, Louizos и др. и
 #   вариационной оценки исправлены по оригинальным статьям).
