@@ -416,7 +416,7 @@ plt.show()
 # ## 6. EvoGrad: гиперградиент без вторых производных
 #
 # Всем методам выше нужны члены второго порядка: умножения гессиана на вектор или обратное распространение через
-# сохранённую траекторию. EvoGrad (Bohdal, Yang & Hospedales 2021) обходится без них. Вокруг текущих параметров
+# сохранённую траекторию. EvoGrad (Bohdal, Yang и Hospedales 2021) обходится без них. Вокруг текущих параметров
 # $\boldsymbol{\theta}$ он берёт $K$ копий $\boldsymbol{\theta}_k = \boldsymbol{\theta} + \boldsymbol{\varepsilon}_k$,
 # $\boldsymbol{\varepsilon}_k \sim \mathcal N(0, \sigma^2\mathbf I)$, оценивает их функцией потерь на обучении и
 # смешивает с весами softmax при температуре $\tau$:

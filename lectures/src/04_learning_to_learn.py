@@ -386,7 +386,7 @@ for name, steps in schedules.items():
 # ten queries each; the regret is the best value found minus the minimum on a fine grid.
 
 # %% [markdown] lang="ru"
-# ### Маленькая версия работы Chen et al. (2017)
+# ### Маленькая версия работы Chen и др. (2017)
 #
 # Рецепт из раздела 4 в игрушечном масштабе (`metaopt_lib.learned_blackbox`): GRU с 32 нейронами читает
 # $(x_{t-1}, y_{t-1}, y^+_{t-1})$ — прошлую точку запроса, значение в ней и лучшее значение на данный момент — и

@@ -437,7 +437,7 @@ plt.show()
 # | семейство | что обучается на уровне метаобучения | как решается новая задача | примеры |
 # |---|---|---|---|
 # | **метрические** (непараметрические) | представление $f_\phi$, в котором классы легко сравнивать | без обучения: запрос сравнивается с примерами опорного множества (ближайший прототип, внимание по примерам) | сиамские сети (Koch и др. 2015), Matching networks (Vinyals и др. 2016), **прототипные сети** (Snell и др. 2017) |
-# | **оптимизационные** | начальное приближение (а также, возможно, шаги или сам оптимизатор) внутреннего градиентного спуска | несколько шагов градиентного спуска на опорном множестве | MAML, Reptile, ANIL (эта лекция), LSTM-метаобучатель (Ravi & Larochelle 2017), лекция 4 |
+# | **оптимизационные** | начальное приближение (а также, возможно, шаги или сам оптимизатор) внутреннего градиентного спуска | несколько шагов градиентного спуска на опорном множестве | MAML, Reptile, ANIL (эта лекция), LSTM-метаобучатель (Ravi и Larochelle 2017), лекция 4 |
 # | **«чёрный ящик»** (модельные) | сеть, которая читает всё опорное множество и выдаёт предсказания или веса классификатора | один прямой проход этой сети; ни шага градиента, ни фиксированного правила сравнения | сети с внешней памятью (Santoro и др. 2016), SNAIL (Mishra и др. 2018), гиперсети, порождающие веса по опорному множеству (лекция 6) |
 #
 # Семейства меняют гибкость на индуктивное смещение: «чёрный ящик» в принципе может выучить любое правило обучения,
@@ -555,12 +555,12 @@ for label, (m, c) in rows:
 # признаках предобученной сети.
 #
 # *Литература к разделу:* J. Snell, K. Swersky, R. Zemel. Prototypical networks for few-shot learning.
-# NeurIPS 2017. O. Vinyals et al. Matching networks for one shot learning. NeurIPS 2016. G. Koch, R. Zemel,
+# NeurIPS 2017. O. Vinyals и др. Matching networks for one shot learning. NeurIPS 2016. G. Koch, R. Zemel,
 # R. Salakhutdinov. Siamese neural networks for one-shot image recognition. ICML Deep Learning Workshop 2015.
-# A. Santoro et al. Meta-learning with memory-augmented neural networks. ICML 2016. N. Mishra et al. A simple neural
+# A. Santoro и др. Meta-learning with memory-augmented neural networks. ICML 2016. N. Mishra и др. A simple neural
 # attentive meta-learner. ICLR 2018. S. Ravi, H. Larochelle. Optimization as a model for few-shot learning. ICLR 2017.
-# T. Hospedales et al. Meta-learning in neural networks: a survey. IEEE TPAMI 2021. W.-Y. Chen et al. A closer look
-# at few-shot classification. ICLR 2019. Y. Tian et al. Rethinking few-shot image classification: a good embedding
+# T. Hospedales и др. Meta-learning in neural networks: a survey. IEEE TPAMI 2021. W.-Y. Chen и др. A closer look
+# at few-shot classification. ICLR 2019. Y. Tian и др. Rethinking few-shot image classification: a good embedding
 # is all you need? ECCV 2020.
 
 # %% [markdown] lang="en"
