@@ -219,22 +219,41 @@ def _kill_kernel(km) -> None:
         pass
 
 
-def _watchdog(client, km, grace: float, stop: threading.Event, killed: list) -> None:
-    """Kill a kernel that is still busy ``grace`` seconds after its cell's limit (SIGINT ignored, a blocked kernel)."""
+def _watchdog(client, km, grace: float, stop: threading.Event, killed: list, stuck) -> None:
+    """Kill a kernel that is still busy ``grace`` seconds after its cell's limit (SIGINT ignored, a blocked kernel).
+    If the client has not noticed the death a few seconds later (its sockets flooded), ``stuck()`` replies with what
+    ran so far and ends this process: the worker is free within the cell limit plus the grace, whatever happens."""
     while not stop.wait(0.5):
         started, limit = client._cell_started, client._cell_limit
         if started is None or limit is None:
             continue
         if time.monotonic() > started + limit + grace:
-            if client._current is not None and client._current not in client.timeouts:
-                client.timeouts.append(client._current)
-            killed.append(client._current)
+            index = client._current
+            if index is not None and index not in client.timeouts:
+                client.timeouts.append(index)
+            killed.append(index)
             _kill_kernel(km)
+            if not stop.wait(3.0) and client._cell_started is not None:
+                client.cell_seconds[index] = round(time.monotonic() - started, 2)
+                stuck()
             return
 
 
+def _result(client, nb, start: float, **extra) -> dict:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # the executor and its (reaped) kernel
+    return {"dead_kernel": False, "error": None, **extra, "notebook": nb, "started": client.started, "cpu": cpu,
+            "finished": client.finished, "timeouts": client.timeouts, "deadline": client.deadline_hit,
+            "reports": {str(k): v for k, v in client.reports.items()},
+            "cut": {str(k): v for k, v in client.cut.items()},
+            "cell_seconds": {str(k): v for k, v in client.cell_seconds.items()},
+            "seconds": time.monotonic() - start}
+
+
 def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int, workdir: str, python: str,
-        grace: float = 10.0, cell_kb: int = 512, notebook_kb: int = 8192) -> dict:
+        grace: float = 10.0, cell_kb: int = 512, notebook_kb: int = 8192, reply=None) -> dict:
+    """Execute the notebook; returns the reply. ``reply(result)``, when given, is called by the watchdog instead
+    (and the process ends) if a killed kernel leaves the client stuck."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -252,16 +271,23 @@ def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int
         nb, km=km, kernel_name=KERNEL_NAME, timeout=cell_timeout, startup_timeout=120, allow_errors=True,
         interrupt_on_timeout=True, record_timing=False, resources={"metadata": {"path": workdir}},
         deadline=start + total_timeout, setup_timeout=setup_timeout, cell_kb=cell_kb, notebook_kb=notebook_kb)
-    result = {"dead_kernel": False, "error": None}
+    outcome = {}
     stop, killed = threading.Event(), []
-    guard = threading.Thread(target=_watchdog, args=(client, km, grace, stop, killed), daemon=True)
+
+    def stuck():
+        result = _result(client, nb, start, killed=[k for k in killed if k is not None])
+        if reply is not None:
+            reply(result)
+            os._exit(0)
+
+    guard = threading.Thread(target=_watchdog, args=(client, km, grace, stop, killed, stuck), daemon=True)
     guard.start()
     try:
         client.execute(stdout=open(os.devnull, "wb"), stderr=open(os.devnull, "wb"))
     except DeadKernelError:
-        result["dead_kernel"] = True
+        outcome["dead_kernel"] = True
     except Exception as err:  # kernel failed to start, the client gave up, …
-        result["error"] = f"{type(err).__name__}: {err}"
+        outcome["error"] = f"{type(err).__name__}: {err}"
     finally:
         stop.set()
         try:
@@ -270,15 +296,8 @@ def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int
         except Exception:
             pass
     if killed:
-        result["dead_kernel"] = False  # killed by us for its time limit, not a crash of its own
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # the executor and its (reaped) kernel
-    result.update(notebook=nb, started=client.started, cpu=cpu, finished=client.finished, timeouts=client.timeouts,
-                  killed=[k for k in killed if k is not None], deadline=client.deadline_hit,
-                  reports={str(k): v for k, v in client.reports.items()}, cut={str(k): v for k, v in client.cut.items()},
-                  cell_seconds={str(k): v for k, v in client.cell_seconds.items()},
-                  seconds=time.monotonic() - start)
-    return result
+        outcome["dead_kernel"] = False  # killed by us for its time limit, not a crash of its own
+    return _result(client, nb, start, killed=[k for k in killed if k is not None], **outcome)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,11 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything printed from here on (or by the kernel) cannot reach the reply
     _set_limits(args.memory_mb, args.nproc, args.cpu_seconds, args.file_mb)
+    lock = threading.Lock()
+
+    def send(result: dict) -> None:
+        with lock:  # once: by the main thread, or by the watchdog when the client is stuck
+            if not reply.closed:
+                json.dump(result, reply, allow_nan=True)
+                reply.flush()
+                reply.close()
+
     result = run(raw, cell_timeout=args.cell_timeout, setup_timeout=args.setup_timeout,
                  total_timeout=args.total_timeout, workdir=os.path.abspath(args.workdir), python=sys.executable,
-                 grace=args.grace, cell_kb=args.cell_output_kb, notebook_kb=args.notebook_output_kb)
-    json.dump(result, reply, allow_nan=True)
-    reply.flush()
+                 grace=args.grace, cell_kb=args.cell_output_kb, notebook_kb=args.notebook_output_kb, reply=send)
+    send(result)
     return 0
 
 

@@ -127,6 +127,21 @@ def test_hang_that_ignores_interrupts_is_stopped_by_the_time_limits():
     assert _slot_processes(42) == []
 
 
+def test_a_kernel_with_flooded_descriptors_frees_the_worker_within_the_limit_plus_grace():
+    """Junk written to every descriptor of the kernel (its sockets to the executor), then a sleep: interrupted at the
+    cell limit, killed after the grace, and the executor replies even if its client never notices the death."""
+    flood = ("import os, time\nfor fd in range(3, 256):\n    try:\n        os.write(fd, b'\\x00' * 65536)\n"
+             "    except OSError:\n        pass\ntime.sleep(3600)")
+    ex = _run([flood, "print('never')"], slot=45, sandbox_mode=USABLE, cell_timeout=5, total_timeout=300, grace=3)
+    assert ex.reply is not None, ex.stderr
+    # either the client chokes on the junk (an error: the submission is `crashed`) or the cell times out and the
+    # kernel is killed; both end within the cell limit plus the grace
+    assert ex.reply["error"] or 0 in ex.reply["timeouts"], {k: v for k, v in ex.reply.items() if k != "notebook"}
+    assert ex.reply["cell_seconds"].get("0", 0) < 5 + 3 + 5, ex.reply["cell_seconds"]
+    assert ex.seconds < 5 + 3 + 40
+    assert _slot_processes(45) == []
+
+
 REPORT = ("from IPython.display import publish_display_data as p\n"
           "p({'application/vnd.metaopt.check+json': '{\"name\": \"t:%s\", \"value\": 1}'})\n")
 
