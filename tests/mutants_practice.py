@@ -234,6 +234,8 @@ def _p3():
         ("saliency-no-half", obd, edit(n, obd, "return 0.5 * h * W * W", "return h * W * W"), {t_sal}),
         ("obd-mask-without-l2", obd, edit(n, obd, "hessian_diag(W, b, X) + 2.0 * l2", "hessian_diag(W, b, X)"),
          {t_mask}),
+        ("obd-mask-l2-not-doubled", obd, edit(n, obd, "hessian_diag(W, b, X) + 2.0 * l2", "hessian_diag(W, b, X) + l2"),
+         {t_mask}),
         ("obd-mask-removes-highest", obd, edit(n, obd, "torch.argsort(scores, stable=True)[:n_cut]",
                                                "torch.argsort(-scores, stable=True)[:n_cut]"), {t_mask}),
         ("obd-mask-magnitude", obd, edit(n, obd, "scores = obd_saliency(W, hessian_diag(W, b, X) + 2.0 * l2).flatten()",
