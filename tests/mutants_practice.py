@@ -244,17 +244,12 @@ def _p3():
                                                          "ValueError(f\"fraction must lie in [0, 1], got {fraction} / "
                                                          "доля должна лежать в [0, 1]\")\n    scores",
                                                  "    scores"), {t_mask}),
-        ("obs-no-inverse", obs, edit(n, obs, "torch.diagonal(torch.linalg.inv(H))", "1.0 / torch.diagonal(H)"), {t_obs}),
-        ("obs-uses-diagonal", obs, redefine(n, obs, "obs_saliency", """
-def obs_saliency(w, H):
-    return torch.diagonal(H) * w ** 2 / 2
-"""), {t_obs}),
+        ("obs-diagonal-of-H-not-of-its-inverse", obs, edit(n, obs, "torch.diagonal(torch.linalg.inv(H))", "1.0 / torch.diagonal(H)"), {t_obs}),
+        ("obs-no-half", obs, edit(n, obs, "w ** 2 / (2.0 * inv_diag)", "w ** 2 / inv_diag"), {t_obs}),
         ("obs-seed-slip-no-inverse", obs, redefine(n, obs, "obs_saliency", """
 def obs_saliency(w, H):
     return w ** 2 / (2 * torch.diagonal(H))
 """), {t_obs}),
-        ("obs-inverse-of-diagonal-entries", obs, edit(n, obs, "torch.diagonal(torch.linalg.inv(H))",
-                                                      "torch.diagonal(H)"), {t_obs}),
     ]
     borrowed = [
         ("hessian-calls-reference", hess, redefine(n, hess, "hessian_diag", """

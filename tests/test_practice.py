@@ -5,8 +5,8 @@
    ``.variational``, ``.pruning``), torch.distributions' KL, the full autograd Hessian, the KKT system of OBS.
    (The hidden test cells only probe values; these checks are why the reference's values deserve to be expected.)
 2. Every plausible wrong answer of ``tests/mutants_practice.py`` fails exactly the test cells of its function and no
-   other (``autograder.inprocess``: the grader's verdicts, without the sandbox), with the reference run once per
-   assignment and seed; answers that call the library's reference fail their cell (``forbid``).
+   other (``autograder.inprocess``: the grader's verdicts, without the sandbox), and fails them again on a second
+   student's hidden inputs, with the reference run once per assignment and seed; answers that call the library's reference fail their cell (``forbid``).
 3. The reference's hidden inputs depend on the per-student seed; the solution as a student submits it passes every
    cell; the points are read from the notebooks' metadata (7 automatic + 3 manual each); the experiment plots
    accuracy against the percent of parameters removed; the release leaks nothing; the self-check works.
@@ -379,6 +379,11 @@ def test_wrong_answer_costs_exactly_its_cells(name, gid, source, expected, refer
     verdicts = judge(ref, cand, read_release(name))
     assert set(verdicts) == cells
     assert failed_cells(verdicts) == expected, {g: v for g, v in verdicts.items() if not v.passed}
+    # another student's hidden inputs catch it too (its own cells only: the others were shown independent above)
+    other, _ = reference(name, OTHER_SEED)
+    cand = run_notebook(read_solution(name), seed=OTHER_SEED, answers=_no_experiment(name, {gid: source}),
+                        only_tests=expected)
+    assert failed_cells(judge(other, cand, read_release(name))) == expected, f"not caught with seed {OTHER_SEED}"
 
 
 @pytest.mark.parametrize("name,gid,source,expected", list(_cases(BORROWED)))
