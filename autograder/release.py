@@ -8,7 +8,7 @@ solution is executed — trusted, in the same sandbox — on the hidden inputs o
 student id and the course secret, see :func:`hidden_seed_for`), and the values its checks report are kept per test
 cell. Many seeds share one execution: the solution runs once, then its test cells again for every further seed.
 Results are cached in ``autograder/work/reference/<name>/<source hash>/<seed>.json``; release computes seed 0 (the
-inputs students see in the self-check), autograde the seeds of the students it grades.
+inputs students see in the self-check), autograde the hidden-input seed of every student it grades.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ SEEDS_PER_RUN = 8  # seeds whose test cells share one execution of the solution
 
 def course_secret(course: Course) -> bytes:
     """The course's secret (``METAOPT_COURSE_SECRET``, else ``autograder/work/secret``, made on first use, mode 600).
-    It never enters a sandbox: only the seeds derived from it do."""
+    It never enters a sandbox: only the per-student hidden-input seed derived from it does."""
     env = os.environ.get("METAOPT_COURSE_SECRET")
     if env:
         return env.encode("utf-8")
