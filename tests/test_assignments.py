@@ -116,6 +116,16 @@ def test_cells_are_consistent(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_every_test_cell_probes_hidden_values(name):
+    """A test cell passes only when its hidden probes match the reference's values: one without any can never pass."""
+    for cell in _source(name).cells:
+        if _is_test(cell):
+            hidden = "\n".join(part.split("### END HIDDEN TESTS")[0]
+                               for part in cell.source.split("### BEGIN HIDDEN TESTS")[1:])
+            assert re.search(r"\bprobe\(", hidden), f"{_nbg(cell)['grade_id']}: no probe( in its hidden tests"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_instructions_are_bilingual(name):
     for cell in _source(name).cells:
         if cell.cell_type != "markdown" or _is_manual(cell):
@@ -305,13 +315,8 @@ def test_nbgrader_pipeline(name, tmp_path, monkeypatch):
 
     # 3. autograde the instructor's solution and the blank release
     submissions = {"solution": course / "source" / name, "blank": course / "release" / name}
-    record = tmp_path / "records.jsonl"
     for student, folder in submissions.items():
         shutil.copytree(folder, course / "submitted" / student / name)
-        if student == "solution":
-            monkeypatch.setenv("METAOPT_GRADING_RECORD", str(record))
-        else:
-            monkeypatch.delenv("METAOPT_GRADING_RECORD", raising=False)
         start, cpu = time.perf_counter(), _cpu_seconds()
         graded = api.autograde(name, student, force=True, create=True)
         elapsed = time.perf_counter() - start
