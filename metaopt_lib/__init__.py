@@ -14,6 +14,17 @@ One module per topic of the course (see README.md for the map):
 * ``protonet``     — prototypical networks (metric-based meta-learning)
 * ``schedule``, ``learned_blackbox`` — a learned step-size schedule; a tiny learned black-box optimizer
 * ``pruning``, ``variational``, ``compression``, ``structure``, ``training`` — pruning and structure
+* ``validate``     — the checks every public function runs on its inputs (bilingual messages)
+* ``seeding``      — one call to seed Python, NumPy and torch
+
+The course runtime that students and notebooks use (not algorithms):
+
+* ``grading``      — the checks of graded notebooks (values reported to the grader, verdicts decided outside)
+* ``selfcheck``    — the students' self-check of an assignment
+* ``submission``   — ``make submit``: the student's zip, named with their id
+* ``widgets``, ``i18n``, ``glossary`` — lecture widgets, bilingual text, the course's EN–RU glossary
+* ``notebooks``    — the lecture build (one jupytext source → lectures/en and lectures/ru)
+* ``cli``, ``demo`` — the ``metaopt`` command (``metaopt grade`` and ``demo`` reach the instructor's ``autograder``)
 
 Modules are imported lazily: ``import metaopt_lib`` is cheap.
 """
