@@ -178,7 +178,7 @@ def weights(name: str, values) -> list[float]:
             raise ArgumentTypeError(both(f"argument {name}: every entry must be a real number, got {v!r}",
                                  f"аргумент {name}: каждый элемент должен быть вещественным числом, получено {v!r}"))
         if not math.isfinite(v) or v < 0:
-            raise ValueError(both(f"argument {name}: every entry must be finite and >= 0, got {v!r}",
+            raise ValueError(both(f"argument {name}: every entry must be finite and non-negative (>= 0), got {v!r}",
                                   f"аргумент {name}: каждый элемент должен быть конечным и >= 0, получено {v!r}"))
         out.append(float(v))
     if not sum(out) > 0:
