@@ -83,8 +83,8 @@ def _check(params: Mapping[str, torch.Tensor], tasks: Sequence[torch.Tensor], lr
         raise ValueError(both(f"steps must be an integer >= 0, got {steps!r}",
                               f"steps должно быть целым >= 0, получено {steps!r}"))
     if not lr > 0:
-        raise ValueError(both(f"the inner step size must be positive, got {lr!r}",
-                              f"шаг внутреннего цикла должен быть положительным, получено {lr!r}"))
+        raise ValueError(both(f"the inner step size lr must be positive, got {lr!r}",
+                              f"шаг внутреннего цикла lr должен быть положительным, получено {lr!r}"))
     _v.number("lr", lr, gt=0)
     floats = {f"params[{k!r}]": v for k, v in params.items()}
     for name, t in zip(("xs", "ys", "xq", "yq"), tasks):
