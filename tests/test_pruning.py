@@ -202,3 +202,22 @@ def test_horseshoe_prior_draws_are_half_cauchy_scale_mixtures():
     ratio = (w.abs() / w.abs().median()).quantile(torch.tensor([0.25, 0.75]))
     ratio_ref = (ref / ref.median()).quantile(torch.tensor([0.25, 0.75]))
     assert torch.allclose(ratio, ratio_ref, rtol=0.08)
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_obd_with_l2_uses_the_hessian_of_the_penalised_loss_h_plus_2_l2():
+    """prune_logreg("obd", l2 > 0) ranks by diag ∇²(CE + l2ΣW²)·W²/2, the diagonal from autograd's full Hessian."""
+    X, y, k = _data(seed=3, d=8)
+    X = X * torch.linspace(0.2, 3, 8, dtype=torch.float64)  # features of different scales: h varies
+    l2 = 0.1
+    W, b = T.train_logreg(X, y, k, l2=l2, epochs=300)
+    H = torch.autograd.functional.hessian(lambda v: T.logreg_loss(v.reshape(W.shape), b, X, y, l2=l2),
+                                          W.reshape(-1))
+    sal = torch.diagonal(H).reshape(W.shape) * W ** 2 / 2
+    sal_wrong = (P.logreg_hessian_diag(W, b, X) + l2) * W ** 2 / 2  # h + l2 (a dropped factor 2)
+    differs = False
+    for fraction in (0.2, 0.4, 0.6, 0.8):
+        Wp, _ = P.prune_logreg("obd", fraction, W=W, b=b, X_train=X, y_train=y, n_classes=k, l2=l2)
+        assert torch.equal(Wp != 0, P.saliency_mask(sal, fraction))
+        differs |= not torch.equal(P.saliency_mask(sal, fraction), P.saliency_mask(sal_wrong, fraction))
+    assert differs  # the test can tell h + 2·l2 from h + l2
