@@ -17,7 +17,7 @@ input can reach, ...).
     python benchmarks/mutation_score.py hypergrad evidence --sample 0 --timeout 120   # all mutants of two modules
     python benchmarks/mutation_score.py --rev HEAD~5 search    # the score of an older commit (before/after)
 
-Nothing here runs in CI: ``make mutation`` is not part of ``make test``.
+``make mutation`` runs it; nothing here runs in CI (it is not part of ``make test``).
 """
 
 from __future__ import annotations
