@@ -9,7 +9,8 @@ A mutant is *killed* when a test fails (or the run times out), *survives* when a
 
     module  mutants  sampled  killed  survived  incompetent  score
 
-where score = killed / (killed + survived), and writes the survivors (line, operator, diff) to ``--out`` for the
+where score = killed / (killed + survived); survivors that are plainly equivalent (``|`` → ``*`` inside a type
+annotation, which ``from __future__ import annotations`` never evaluates) are counted apart as "equiv.". It writes the survivors (line, operator, diff) to ``--out`` for the
 reasons to be read one by one (some are equivalent mutants: ``x * 1.0`` for ``x / 1.0``, a tie-break that no
 input can reach, ...).
 
@@ -60,6 +61,14 @@ def _test_targets(work: Path, name: str) -> list[str]:
     return targets
 
 
+def _in_annotation(diff: str, operator: str) -> bool:
+    """An equivalent mutant that needs no reading: ``X | Y`` → ``X * Y`` inside a signature's type annotation,
+    which ``from __future__ import annotations`` keeps as a string that nothing evaluates."""
+    changed = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return "BitOr" in operator and all(line.startswith("def ") or line.endswith(":") and "->" in line
+                                       for line in changed)
+
+
 def run_module(name: str, work: Path, sample: int, seed: int, timeout: float) -> dict:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
@@ -96,15 +105,19 @@ name = "local"
                    capture_output=True)
     elapsed = time.time() - start
     killed = survived = incompetent = 0
-    survivors = []
+    survivors, equivalent = [], []
     with use_db(str(db_path), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
             if result.test_outcome == TestOutcome.SURVIVED:
-                survived += 1
                 m = item.mutations[0]
-                survivors.append({"line": m.start_pos[0], "operator": m.operator_name, "diff": result.diff})
+                entry = {"line": m.start_pos[0], "operator": m.operator_name, "diff": result.diff}
+                if _in_annotation(result.diff or "", m.operator_name):
+                    equivalent.append(entry)
+                    continue
+                survived += 1
+                survivors.append(entry)
             elif result.test_outcome == TestOutcome.INCOMPETENT:
                 incompetent += 1
             else:
@@ -112,7 +125,8 @@ name = "local"
     judged = killed + survived
     return {"module": name, "mutants": len(items), "sampled": len(chosen), "killed": killed, "survived": survived,
             "incompetent": incompetent, "score": killed / judged if judged else None, "seconds": round(elapsed),
-            "tests": targets, "survivors": sorted(survivors, key=lambda s: s["line"])}
+            "equivalent": len(equivalent), "tests": targets,
+            "survivors": sorted(survivors, key=lambda s: s["line"])}
 
 
 def main(argv=None) -> int:
@@ -128,8 +142,8 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown modules {sorted(unknown)}; choose from {MODULES}")
     results = []
-    print(f"{'module':<12} {'mutants':>7} {'sampled':>7} {'killed':>6} {'survived':>8} {'incomp.':>7} {'score':>6}"
-          f" {'time':>6}", flush=True)
+    print(f"{'module':<12} {'mutants':>7} {'sampled':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} {'incomp.':>7} "
+          f"{'score':>6} {'time':>6}", flush=True)
     for name in args.modules:
         with tempfile.TemporaryDirectory(prefix=f"mut_{name}_") as tmp:
             work = Path(tmp)
@@ -141,7 +155,7 @@ def main(argv=None) -> int:
         else:
             score = "n/a" if r["score"] is None else f"{100 * r['score']:.0f}%"
             print(f"{name:<12} {r['mutants']:>7} {r['sampled']:>7} {r['killed']:>6} {r['survived']:>8} "
-                  f"{r['incompetent']:>7} {score:>6} {r['seconds']:>5}s", flush=True)
+                  f"{r['equivalent']:>6} {r['incompetent']:>7} {score:>6} {r['seconds']:>5}s", flush=True)
         if args.out:
             Path(args.out).write_text(json.dumps(results, indent=1, ensure_ascii=False))
     return 0
