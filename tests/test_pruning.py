@@ -221,3 +221,17 @@ def test_obd_with_l2_uses_the_hessian_of_the_penalised_loss_h_plus_2_l2():
         assert torch.equal(Wp != 0, P.saliency_mask(sal, fraction))
         differs |= not torch.equal(P.saliency_mask(sal, fraction), P.saliency_mask(sal_wrong, fraction))
     assert differs  # the test can tell h + 2·l2 from h + l2
+
+
+@pytest.mark.parametrize("shapes", [((3,), (2,), (4, 3)), ((2, 3), (2,), (3,)), ((2, 3), (2,), (4, 2)),
+                                    ((2, 3), (3,), (4, 3)), ((2, 3), (2, 1), (4, 3))])
+def test_logreg_hessian_diag_checks_every_shape(shapes):
+    W, b, X = (torch.zeros(s, dtype=torch.float64) for s in shapes)
+    with pytest.raises(ValueError, match=r"(?s)W \[K, d\].*\n.*[а-я]"):
+        P.logreg_hessian_diag(W, b, X)
+
+
+@pytest.mark.parametrize("q", [-1, 4, 9])
+def test_obs_prune_rejects_an_index_out_of_range(q):
+    with pytest.raises(ValueError, match=r"(?s)q = .*\n.*[а-я]"):
+        P.obs_prune(torch.ones(4, dtype=torch.float64), torch.eye(4, dtype=torch.float64), q)
