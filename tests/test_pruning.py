@@ -235,3 +235,27 @@ def test_logreg_hessian_diag_checks_every_shape(shapes):
 def test_obs_prune_rejects_an_index_out_of_range(q):
     with pytest.raises(ValueError, match=r"(?s)q = .*\n.*[а-я]"):
         P.obs_prune(torch.ones(4, dtype=torch.float64), torch.eye(4, dtype=torch.float64), q)
+
+
+def test_horseshoe_draws_against_a_hand_written_sampler():
+    """w_ij = s z_i ŵ_ij with s = λ₀|N₁/N₂|, z_i = |N/N| and ŵ ~ N(0, 1), drawn in this order from one stream."""
+    out = P.sample_horseshoe_weights(4, 3, global_scale=0.7, generator=torch.Generator().manual_seed(5))
+    g = torch.Generator().manual_seed(5)
+    s = 0.7 * (torch.randn(1, generator=g) / torch.randn(1, generator=g)).abs()
+    z = (torch.randn(4, 1, generator=g) / torch.randn(4, 1, generator=g)).abs()
+    assert torch.equal(out, s * z * torch.randn(4, 3, generator=g))
+
+
+@pytest.mark.parametrize("w_shape, h_shape", [((3,), (2,)), ((2,), (3,)), ((2, 3), (3, 2))])
+def test_obd_saliency_rejects_mismatched_shapes_either_way(w_shape, h_shape):
+    with pytest.raises(ValueError, match=r"(?s)same shape.*\n.*[а-я]"):
+        P.obd_saliency(torch.ones(w_shape), torch.ones(h_shape))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (1, 3), (2, 2)])
+def test_prune_logreg_saliency_must_be_shaped_like_w(shape):
+    X, y, k = _data(k=2)
+    W, b = torch.ones(2, 5, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(ValueError, match="saliency"):
+        P.prune_logreg("saliency", 0.5, W=W, b=b, X_train=X, y_train=y, n_classes=k,
+                       saliency=torch.ones(shape, dtype=torch.float64))
