@@ -259,3 +259,9 @@ def test_prune_logreg_saliency_must_be_shaped_like_w(shape):
     with pytest.raises(ValueError, match="saliency"):
         P.prune_logreg("saliency", 0.5, W=W, b=b, X_train=X, y_train=y, n_classes=k,
                        saliency=torch.ones(shape, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("n", [-1, 4, 10])
+def test_obs_prune_many_rejects_a_count_out_of_range(n):
+    with pytest.raises(ValueError, match=r"(?s)n = .*\n.*[а-я]"):
+        P.obs_prune_many(torch.ones(3, dtype=torch.float64), torch.eye(3, dtype=torch.float64), n)
