@@ -10,6 +10,7 @@ One module per topic of the course (see README.md for the map):
 * ``hypernet``     — hypernetworks and best-response functions
 * ``meta``, ``tasks``, ``learned_opt`` — MAML family, task distributions, learned optimizers
 * ``pruning``, ``variational``, ``compression``, ``structure``, ``training`` — pruning and structure
+* ``validate``     — the shared input checks (bilingual messages) and solver warnings of the modules above
 
 Modules are imported lazily: ``import metaopt_lib`` is cheap.
 """
