@@ -265,7 +265,9 @@ def unroll(inner_loss: Loss, params0, hparams, steps: int, lr, momentum: float =
     lr_value = _v.maybe_float(lr)
     if lr_value is not None:
         _v.number("lr", lr_value, gt=0)
-    _v.number("momentum", momentum, ge=0, lt=1)
+    mu_value = _v.maybe_float(momentum)
+    if mu_value is not None:
+        _v.number("momentum", mu_value, ge=0, lt=1)
     g = grad(inner_loss)
     p = params0
     v = torch.zeros_like(params0) if momentum else None
