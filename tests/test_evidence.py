@@ -336,3 +336,8 @@ def test_evidence_gd_on_a_non_quadratic_log_joint_matches_a_hand_written_loop():
     assert torch.allclose(out.entropy, torch.tensor(entropies, dtype=D64), atol=1e-10)
     assert torch.allclose(out.log_evidence, out.energy + out.entropy)
     assert torch.allclose(out.weights, W, atol=1e-12)
+
+
+def test_evidence_gd_needs_a_scalar_log_joint():
+    with pytest.raises(ValueError, match=r"(?s)scalar.*\n.*[а-я]"):
+        ev.evidence_gd(lambda w: -(w * w), torch.zeros(2, dtype=D64), 1.0, 0.1, 2)

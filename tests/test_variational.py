@@ -105,6 +105,10 @@ def test_graves_loss_is_minus_elbo_and_training_fits():
     # the documented default seed is 0: the same run with seed=0 spelled out gives the same posterior
     again = V.graves_logreg(X, y, 3, prior_sigma=1.0, epochs=150, lr=0.05, n_samples=2, seed=0)
     assert all(torch.equal(a, b) for a, b in zip(res, again))
+    # and the documented defaults (prior_sigma 1, lr 0.05, one sample, σ₀ = 0.01) are the ones used
+    short = V.graves_logreg(X, y, 3, epochs=5)
+    spelled = V.graves_logreg(X, y, 3, prior_sigma=1.0, epochs=5, lr=0.05, n_samples=1, seed=0, init_sigma=1e-2)
+    assert all(torch.equal(a, b) for a, b in zip(short, spelled))
 
 
 def test_parametric_complexity_is_the_minimum_over_the_prior_variance():
