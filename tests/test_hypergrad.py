@@ -241,3 +241,10 @@ def test_softmax_regression_weight_decay_adds_half_wd_times_the_squared_norm():
     ce = -(logits.log_softmax(1)[torch.arange(7), y]).mean()
     assert float(hg.softmax_regression_loss(W, X, y, weight_decay=0.3)) == pytest.approx(
         float(ce) + 0.15 * float((W ** 2).sum()), abs=1e-13)
+
+
+@pytest.mark.parametrize("length", [2, 4])
+def test_ridge_rejects_a_weight_decay_vector_of_the_wrong_length(length):
+    Xt, yt, *_ = _ridge()
+    with pytest.raises(ValueError, match=r"(?s)lam.*\n.*[а-я]"):
+        hg.ridge_solution(Xt, yt, torch.ones(Xt.shape[1] + length - 3, dtype=D64))

@@ -161,3 +161,15 @@ def test_adam_with_a_zero_gradient_coordinate_matches_torch_optim_adam():
         assert torch.allclose(a, b, atol=1e-15, rtol=0)
     assert float(a[1]) == 0.2  # a coordinate that never had a gradient does not move
     assert float(a[2]) != 0.3
+
+
+def test_mlp_loss_l2_term_and_train_logreg_step_size_by_hand():
+    params = T.init_mlp((3, 4, 2), seed=1, dtype=torch.float64)
+    X = torch.randn(5, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    y = torch.tensor([0, 1, 1, 0, 1])
+    ce = F.cross_entropy(T.mlp_forward(params, X), y)
+    expected = ce + 0.3 * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+    assert float(T.mlp_loss(params, X, y, l2=0.3)) == pytest.approx(float(expected), abs=1e-13)
+    for lr in (0.0, -0.5, float("nan")):
+        with pytest.raises(ValueError, match="lr"):
+            T.train_logreg(X, y, 2, lr=lr, epochs=1)
