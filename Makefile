@@ -10,7 +10,7 @@ WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench clean-venv
+.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench mutation clean-venv
 
 help:
 	@echo "make demo          build lectures, release assignments, autograde the sample class (the main job)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lectures      regenerate lectures/en and lectures/ru from lectures/src"
 	@echo "make student-dist  build the student distribution (dist/student, dist/metaopt-student.zip)"
 	@echo "make bench         run the benchmarks (installs the benchmark-only peers higher/torchopt)"
+	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray; hours; not CI)"
 
 venv: $(STAMP)
 
@@ -64,6 +65,10 @@ sample-class: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+mutation: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	OMP_NUM_THREADS=1 $(PY) benchmarks/mutation_score.py --out mutation_score.json
 
 clean-venv:
 	rm -rf $(VENV)

@@ -14,7 +14,7 @@ One module per topic of the course (see README.md for the map):
 * ``protonet``     — prototypical networks (metric-based meta-learning)
 * ``schedule``, ``learned_blackbox`` — a learned step-size schedule; a tiny learned black-box optimizer
 * ``pruning``, ``variational``, ``compression``, ``structure``, ``training`` — pruning and structure
-* ``validate``     — the checks every public function runs on its inputs (bilingual messages)
+* ``validate``     — the shared input checks (bilingual messages) and solver warnings of the modules above
 * ``seeding``      — one call to seed Python, NumPy and torch
 
 The course runtime that students and notebooks use (not algorithms):

@@ -31,6 +31,7 @@ from typing import Hashable, Iterable, Sequence
 
 import torch
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["kmeans_1d", "huffman_code", "huffman_encode", "huffman_decode", "entropy_bits", "sparse_encode",
@@ -50,9 +51,12 @@ def kmeans_1d(values: torch.Tensor, k: int, iters: int = 100) -> tuple[torch.Ten
     the few large weights represented. Ties go to the lower centroid; an empty cluster keeps its centroid.
     Stops at a fixed point or after ``iters`` rounds. Returns ``(centroids [k], assignment [n])``.
     """
+    _v.tensor("values", values)
+    k = _v.integer("k", k, ge=1)
+    iters = _v.integer("iters", iters, ge=0)
     v = values.detach().reshape(-1)
-    if k < 1 or v.numel() == 0:
-        raise ValueError(both("k-means needs k ≥ 1 and at least one value", "k-means требует k ≥ 1 и хотя бы одно значение"))
+    if v.numel() == 0:
+        raise ValueError(both("k-means needs at least one value", "k-means требует хотя бы одно значение"))
     c = torch.linspace(v.min().item(), v.max().item(), k, dtype=v.dtype)
     a = torch.zeros(v.numel(), dtype=torch.long)
     for it in range(iters):
@@ -68,16 +72,14 @@ def kmeans_1d(values: torch.Tensor, k: int, iters: int = 100) -> tuple[torch.Ten
 
 # --- Huffman coding ------------------------------------------------------------------------------------------------
 
-def huffman_code(counts: dict[Hashable, int] | Sequence[int]) -> dict[Hashable, str]:
-    """An optimal prefix code for the given symbol counts (Huffman 1952): repeatedly merge the two least
-    frequent subtrees. Deterministic (ties by insertion order). Symbols with count 0 get no code; a single
-    symbol gets the code ``"0"``. Its mean length ``L̄`` satisfies ``H ≤ L̄ < H + 1`` (H the entropy in bits)."""
+def huffman_code(counts: dict[Hashable, float] | Sequence[float]) -> dict[Hashable, str]:
+    """An optimal prefix code for the given symbol weights (Huffman 1952): repeatedly merge the two least
+    frequent subtrees. The weights are counts or probabilities (any finite non-negative reals, used as given —
+    never rounded). Deterministic (ties by insertion order). Symbols with weight 0 get no code; a single symbol
+    gets the code ``"0"``. Its mean length ``L̄`` satisfies ``H ≤ L̄ < H + 1`` (H the entropy in bits)."""
     items = list(counts.items()) if isinstance(counts, dict) else list(enumerate(counts))
-    if any(c < 0 for _, c in items):
-        raise ValueError(both("counts must be non-negative", "частоты должны быть неотрицательны"))
-    items = [(s, int(c)) for s, c in items if c > 0]
-    if not items:
-        raise ValueError(both("nothing to code: all counts are zero", "нечего кодировать: все частоты нулевые"))
+    values = _v.weights("counts", [c for _, c in items])
+    items = [(s, c) for (s, _), c in zip(items, values) if c > 0]
     if len(items) == 1:
         return {items[0][0]: "0"}
     tie = itertools.count()
@@ -118,8 +120,9 @@ def huffman_decode(bits: str, code: dict[Hashable, str]) -> list[Hashable]:
 
 
 def entropy_bits(counts: Sequence[int] | dict[Hashable, int]) -> float:
-    """Shannon entropy ``H = −Σ p_s log₂ p_s`` of the empirical distribution given by the counts."""
-    c = list(counts.values()) if isinstance(counts, dict) else list(counts)
+    """Shannon entropy ``H = −Σ p_s log₂ p_s`` of the empirical distribution given by the counts (or by weights
+    proportional to probabilities: finite, non-negative, not all zero)."""
+    c = _v.weights("counts", list(counts.values()) if isinstance(counts, dict) else list(counts))
     total = sum(c)
     return -sum(x / total * math.log2(x / total) for x in c if x > 0)
 
@@ -133,8 +136,7 @@ def sparse_encode(mask: torch.Tensor, index_bits: int) -> tuple[list[int], list[
     ``p − p₀ − 1 ∈ [0, 2^b − 1]``; when the gap is larger, filler entries (explicit zeros, gap ``2^b − 1``) are
     inserted first (Han et al. 2016, §2, Fig. 2). Returns ``(gaps, is_filler)``.
     """
-    if index_bits < 1:
-        raise ValueError(both("index_bits must be ≥ 1", "index_bits должно быть ≥ 1"))
+    index_bits = _v.integer("index_bits", index_bits, ge=1)
     span = 2 ** index_bits
     gaps, fillers, prev = [], [], -1
     for p in torch.nonzero(mask.reshape(-1)).reshape(-1).tolist():

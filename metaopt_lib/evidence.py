@@ -23,6 +23,9 @@ from typing import Callable, NamedTuple
 import torch
 from torch.func import grad, hessian, jvp, vmap
 
+import warnings
+
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["log_evidence_blr", "posterior_blr", "elbo_blr", "log_joint_blr", "entropy_change_exact", "entropy_change_bound",
@@ -50,8 +53,10 @@ def _check_blr(X, y, alpha, noise_var):
     if not X.is_floating_point():
         raise TypeError(both("X must be a floating-point tensor (use float64 for evidence)",
                              "X должен быть вещественным тензором (для обоснованности используйте float64)"))
+    _v.tensor("X", X)
     n, d = X.shape
     y = _as_tensor(y, X, "y")
+    _v.tensor("y", y)
     if y.dim() != 1 or y.shape[0] != n:
         raise ValueError(both(f"y must be a vector of length n = {n}, got shape {tuple(y.shape)}",
                               f"y должен быть вектором длины n = {n}, получена форма {tuple(y.shape)}"))
@@ -62,13 +67,18 @@ def _check_blr(X, y, alpha, noise_var):
         raise ValueError(both(f"alpha must be a scalar or a vector of length d = {d}, got shape {tuple(alpha.shape)}",
                               f"alpha должен быть скаляром или вектором длины d = {d}, "
                               f"получена форма {tuple(alpha.shape)}"))
+    _v.tensor("alpha", alpha, finite=False)
     noise_var = _as_tensor(noise_var, X, "noise_var")
+    _v.tensor("noise_var", noise_var)
     if noise_var.dim() != 0:
         raise ValueError(both("noise_var must be a scalar", "noise_var должен быть скаляром"))
-    if not bool((alpha > 0).all()):
-        raise ValueError(both("every prior precision alpha must be > 0", "все точности априорного распределения alpha должны быть > 0"))
+    if not bool(((alpha > 0) & torch.isfinite(alpha)).all()):
+        raise ValueError(both(f"every prior precision alpha must be finite and > 0, got {alpha.tolist()}",
+                              f"все точности априорного распределения alpha должны быть конечны и > 0, получено "
+                              f"{alpha.tolist()}"))
     if not bool(noise_var > 0):
-        raise ValueError(both("noise_var must be > 0", "дисперсия шума noise_var должна быть > 0"))
+        raise ValueError(both(f"noise_var = {float(noise_var):g} must be > 0",
+                              f"дисперсия шума noise_var = {float(noise_var):g} должна быть > 0"))
     return X, y, alpha, noise_var
 
 
@@ -149,6 +159,8 @@ def elbo_blr(X, y, alpha, noise_var, q_mean, q_cov) -> torch.Tensor:
                               f"{tuple(q_cov.shape)}",
                               f"q_mean должен иметь размер [{d}], q_cov — [{d}, {d}]; получено "
                               f"{tuple(q_mean.shape)} и {tuple(q_cov.shape)}"))
+    _v.tensor("q_mean", q_mean)
+    _v.positive_definite("q_cov", q_cov)
     A = alpha.expand(d)
     resid = y - X @ q_mean
     expected_ll = -0.5 * n * torch.log(2 * math.pi * noise_var) - (resid @ resid + (X.T @ X * q_cov).sum()) \
@@ -195,17 +207,56 @@ def entropy_change_exact(H: torch.Tensor, beta: float) -> torch.Tensor:
     if H.dim() != 2 or H.shape[0] != H.shape[1]:
         raise ValueError(both(f"H must be a square matrix, got shape {tuple(H.shape)}",
                               f"H должна быть квадратной матрицей, получена форма {tuple(H.shape)}"))
+    _v.tensor("H", H)
+    beta = _v.number("beta", beta, gt=0)
     lam = torch.linalg.eigvalsh(0.5 * (H + H.T))
     return torch.log(torch.abs(1.0 - beta * lam)).sum()
 
 
-def entropy_change_bound(trace_H, trace_H2, beta: float):
+def entropy_change_bound(trace_H, trace_H2, beta: float, lambda_max=None, strict: bool = False):
     """The lower bound −β Tr H − β² Tr H² ≤ log|I − βH| of Duvenaud, Maclaurin & Adams (2016), eq. (6).
 
     It follows eigenvalue by eigenvalue from log(1 − x) ≥ −x − x², valid for x = βλ ≤ 0.68 (:data:`BOUND_RADIUS`);
     so β must stay below 0.68/λmax(H), i.e. below the inverse Lipschitz constant of ∇L. Accepts tensors (batched).
+
+    The radius is checked: with ``lambda_max`` given, β·λmax > 0.68 is outside; without it, for a positive
+    semi-definite H, λmax ≥ Tr H²/Tr H, so β·Tr H²/Tr H > 0.68 proves the bound is used outside its radius (it
+    may then lie above the exact change). Outside: a :class:`~metaopt_lib.validate.BoundRadiusWarning`, or a
+    ``ValueError`` with ``strict=True``.
     """
+    beta = _v.number("beta", beta, gt=0)
+    trace_H, trace_H2 = torch.as_tensor(trace_H), torch.as_tensor(trace_H2)
+    _v.tensor("trace_H", trace_H.double() if not trace_H.is_floating_point() else trace_H)
+    _v.tensor("trace_H2", trace_H2.double() if not trace_H2.is_floating_point() else trace_H2)
+    if bool((trace_H2 < 0).any()):
+        raise ValueError(both(f"trace_H2 = Tr H² = ‖H‖_F² must be >= 0, got {trace_H2.min().item():.6g}",
+                              f"trace_H2 = Tr H² = ‖H‖_F² должен быть >= 0, получено {trace_H2.min().item():.6g}"))
+    if lambda_max is not None:
+        lam = float(torch.as_tensor(lambda_max).max())
+    else:
+        pos = trace_H > 0
+        lam = float(torch.where(pos, trace_H2 / torch.where(pos, trace_H, 1.0), 0.0).max()) if bool(pos.any()) else 0.0
+    _check_radius(beta, lam, "entropy_change_bound", strict, exact=lambda_max is not None)
+    return _bound(trace_H, trace_H2, beta)
+
+
+def _bound(trace_H, trace_H2, beta):
     return -beta * trace_H - beta ** 2 * trace_H2
+
+
+def _check_radius(beta: float, lam: float, where: str, strict: bool, exact: bool) -> None:
+    if not beta * lam > BOUND_RADIUS:
+        return
+    rel = "=" if exact else "≥ β·Tr H²/Tr H ="
+    en = (f"{where}: β·λmax(H) {rel} {beta * lam:.3g} > {BOUND_RADIUS}: the bound −βTr H − β²Tr H² "
+          f"holds only for β·λmax ≤ {BOUND_RADIUS} and may now lie above the exact entropy change; lower beta "
+          f"{'below' if exact else 'at least below'} {BOUND_RADIUS / lam:.3g}")
+    ru = (f"{where}: β·λmax(H) {rel} {beta * lam:.3g} > {BOUND_RADIUS}: оценка −βTr H − β²Tr H² верна лишь "
+          f"при β·λmax ≤ {BOUND_RADIUS} и теперь может оказаться выше точного изменения энтропии; уменьшите beta "
+          f"{'ниже' if exact else 'по меньшей мере ниже'} {BOUND_RADIUS / lam:.3g}")
+    if strict:
+        raise ValueError(both(en, ru))
+    warnings.warn(both(en, ru), _v.BoundRadiusWarning, stacklevel=3)
 
 
 def hutchinson_trace(matvec: Callable[[torch.Tensor], torch.Tensor], dim: int, n_probes: int = 10,
@@ -215,8 +266,8 @@ def hutchinson_trace(matvec: Callable[[torch.Tensor], torch.Tensor], dim: int, n
     ``matvec(V)`` maps a batch of probes V [m, dim] to M vₖ row by row ([m, dim]). Variance 2(‖M‖_F² − Σ Mᵢᵢ²)/m.
     Hutchinson (1990), "A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines".
     """
-    if n_probes < 1 or dim < 1:
-        raise ValueError(both("n_probes and dim must be >= 1", "n_probes и dim должны быть >= 1"))
+    n_probes = _v.integer("n_probes", n_probes, ge=1)
+    dim = _v.integer("dim", dim, ge=1)
     V = torch.randint(0, 2, (n_probes, dim), generator=generator).to(dtype) * 2 - 1
     return (V * matvec(V)).sum(-1).mean()
 
@@ -229,11 +280,18 @@ def hessian_traces(loss: Callable[[torch.Tensor], torch.Tensor], w: torch.Tensor
     estimator with Hessian-vector products u = Hv (forward-over-reverse, torch.func.jvp of torch.func.grad):
     Tr H ≈ mean vᵀu and Tr H² = E‖Hv‖² ≈ mean uᵀu, one Hessian-vector product per probe, no Hessian formed.
     """
+    _v.tensor("w", w)
     if n_probes is None:
-        H = hessian(loss)(w)
-        return torch.diagonal(H).sum(), (H * H).sum()  # Tr H² = ‖H‖_F² for symmetric H
+        return _exact_traces(loss, w)
+    n_probes = _v.integer("n_probes", n_probes, ge=1)
     V = torch.randint(0, 2, (n_probes, w.numel()), generator=generator).to(w.dtype) * 2 - 1
     return _hutchinson_traces(loss, w, V)
+
+
+def _exact_traces(loss, w):
+    """(Tr H, Tr H²) from the full Hessian; unchecked (called per step inside :func:`evidence_gd`)."""
+    H = hessian(loss)(w)
+    return torch.diagonal(H).sum(), (H * H).sum()  # Tr H² = ‖H‖_F² for symmetric H
 
 
 def _hutchinson_traces(loss, w, V):
@@ -244,7 +302,10 @@ def _hutchinson_traces(loss, w, V):
 
 
 def gaussian_entropy(cov: torch.Tensor) -> torch.Tensor:
-    """Differential entropy S = ½ log det(2πe Σ) of N(μ, Σ) (Σ a [d, d] matrix, or a [d] vector of variances)."""
+    """Differential entropy S = ½ log det(2πe Σ) of N(μ, Σ) (Σ a [d, d] matrix, or a [d] vector of variances).
+
+    Σ must be symmetric positive definite (every variance > 0); anything else raises ``ValueError``."""
+    _v.positive_definite("cov", cov, allow_vector=True)
     if cov.dim() == 1:
         return 0.5 * (cov.numel() * (1.0 + _LOG_2PI) + torch.log(cov).sum())
     return 0.5 * (cov.shape[0] * (1.0 + _LOG_2PI) + torch.linalg.slogdet(cov)[1])
@@ -261,7 +322,7 @@ class GDEvidence(NamedTuple):
 
 def evidence_gd(log_joint: Callable[[torch.Tensor], torch.Tensor], init_mean: torch.Tensor, init_std,
                 beta: float, steps: int, n_runs: int = 10, n_probes: int | None = None, exact_logdet: bool = False,
-                generator: torch.Generator | None = None) -> GDEvidence:
+                generator: torch.Generator | None = None, strict: bool = False) -> GDEvidence:
     """Estimate log p(D | h) along gradient ascent on the log joint (Duvenaud, Maclaurin & Adams 2016).
 
     Draw r = ``n_runs`` starts w₀ᵍ ~ q⁰ = N(init_mean, diag(init_std²)) and run
@@ -275,21 +336,59 @@ def evidence_gd(log_joint: Callable[[torch.Tensor], torch.Tensor], init_mean: to
     The 2023 MIPT lecture slides credit Maclaurin et al. 2015; the estimator is from Duvenaud, Maclaurin & Adams (2016). As the
     iterates converge to the mode, the entropy falls without bound and the estimate drops: its peak marks the onset
     of overfitting, and early stopping there is the best variational approximation this family offers.
+
+    Checked at entry: the arguments, one dtype for ``init_mean``/``init_std`` and the data inside ``log_joint``, a
+    finite log joint at ``init_mean``, and the radius of the bound, β·λmax(H(init_mean)) ≤ 0.68 (full Hessian up to
+    d = 400, else 30 steps of power iteration on Hessian-vector products). With exact traces the radius is also
+    tracked along the run (λmax ≥ Tr H²/Tr H). Outside it: a :class:`~metaopt_lib.validate.BoundRadiusWarning`,
+    or a ``ValueError`` with ``strict=True``.
     """
-    if beta <= 0 or steps < 0 or n_runs < 1:
-        raise ValueError(both("need beta > 0, steps >= 0, n_runs >= 1", "нужно beta > 0, steps >= 0, n_runs >= 1"))
-    init_mean = torch.as_tensor(init_mean)
+    beta = _v.number("beta", beta, gt=0)
+    steps = _v.integer("steps", steps, ge=0)
+    n_runs = _v.integer("n_runs", n_runs, ge=1)
+    if n_probes is not None:
+        n_probes = _v.integer("n_probes", n_probes, ge=1)
+    if not isinstance(init_mean, torch.Tensor):
+        init_mean = torch.as_tensor(init_mean, dtype=torch.get_default_dtype())
+    _v.tensor("init_mean", init_mean, ndim=1)
+    if isinstance(init_std, torch.Tensor):
+        _v.same_dtype(init_mean=init_mean, init_std=init_std)
     d = init_mean.numel()
-    std = torch.as_tensor(init_std, dtype=init_mean.dtype).expand(d)
+    std = torch.as_tensor(init_std, dtype=init_mean.dtype)
+    if std.numel() not in (1, d):
+        raise ValueError(both(f"init_std must be a number or a vector of length d = {d}, got shape {tuple(std.shape)}",
+                              f"init_std должно быть числом или вектором длины d = {d}, получена форма "
+                              f"{tuple(std.shape)}"))
+    std = std.reshape(-1).expand(d)
+    _v.tensor("init_std", std)
     if not bool((std > 0).all()):
-        raise ValueError(both("init_std must be > 0", "init_std должно быть > 0"))
+        raise ValueError(both(f"init_std must be > 0, smallest is {float(std.min()):g}",
+                              f"init_std должно быть > 0, наименьшее {float(std.min()):g}"))
+    try:
+        lp0 = log_joint(init_mean)
+    except RuntimeError as err:
+        if "type" in str(err).lower():
+            raise _v.ArgumentTypeError(both(
+                f"log_joint cannot take init_mean of dtype {init_mean.dtype} ({err}); give init_mean and init_std "
+                f"the dtype of log_joint's data (e.g. float64)",
+                f"log_joint не принимает init_mean типа {init_mean.dtype} ({err}); задайте init_mean и init_std в "
+                f"типе данных log_joint (например, float64)")) from None
+        raise
+    if not isinstance(lp0, torch.Tensor) or lp0.numel() != 1:
+        raise ValueError(both("log_joint(w) must return a scalar tensor", "log_joint(w) должна возвращать скаляр"))
+    _v.same_dtype(init_mean=init_mean, **{"log_joint(init_mean)": lp0})
+    _v.tensor("log_joint(init_mean)", lp0)
+    neg = lambda w: -log_joint(w)  # noqa: E731
+    lam0 = 0.0 if exact_logdet else _lambda_max(neg, init_mean)  # exact log-determinants need no radius
+    _check_radius(beta, lam0, "evidence_gd", strict, exact=True)
     eps = torch.randn(n_runs, d, generator=generator, dtype=init_mean.dtype)
     W = init_mean + std * eps
-    neg = lambda w: -log_joint(w)  # noqa: E731
     g = vmap(grad(log_joint))
     lp = vmap(log_joint)
+    worst = torch.zeros((), dtype=init_mean.dtype)  # the largest lower bound Tr H²/Tr H on λmax met on the way
 
     def delta_entropy(W):
+        nonlocal worst
         if exact_logdet:
             Hs = vmap(hessian(neg))(W)
             lam = torch.linalg.eigvalsh(0.5 * (Hs + Hs.transpose(-1, -2)))
@@ -299,11 +398,13 @@ def evidence_gd(log_joint: Callable[[torch.Tensor], torch.Tensor], init_mean: to
                                       " >= 1: шаг не биекция; уменьшите beta"))
             return torch.log(torch.abs(1.0 - beta * lam)).sum(-1).mean()
         if n_probes is None:
-            trH, trH2 = vmap(lambda w: hessian_traces(neg, w))(W)
+            trH, trH2 = vmap(lambda w: _exact_traces(neg, w))(W)
+            pos = trH > 0
+            worst = torch.maximum(worst, torch.where(pos, trH2 / torch.where(pos, trH, 1.0), 0.0).max())
         else:
             V = torch.randint(0, 2, (W.shape[0], n_probes, d), generator=generator).to(W.dtype) * 2 - 1
             trH, trH2 = vmap(lambda w, v: _hutchinson_traces(neg, w, v))(W, V)
-        return entropy_change_bound(trH, trH2, beta).mean()
+        return _bound(trH, trH2, beta).mean()
 
     S = gaussian_entropy(std ** 2)
     energy, entropy = [lp(W).mean()], [S]
@@ -313,8 +414,30 @@ def evidence_gd(log_joint: Callable[[torch.Tensor], torch.Tensor], init_mean: to
             W = W + beta * g(W)
             energy.append(lp(W).mean())
             entropy.append(S)
+    if beta * lam0 <= BOUND_RADIUS:
+        _check_radius(beta, float(worst), "evidence_gd (along the run)", strict, exact=False)
     energy, entropy = torch.stack(energy), torch.stack(entropy)
     return GDEvidence(energy + entropy, energy, entropy, W)
+
+
+def _lambda_max(loss, w: torch.Tensor, full_up_to: int = 400, iters: int = 30) -> float:
+    """Largest eigenvalue of ∇²loss(w): from the full Hessian for small d, else by power iteration on |H|
+    with Hessian-vector products (an estimate of the largest |λ|, an upper bound on λmax once converged)."""
+    with torch.no_grad():
+        if w.numel() <= full_up_to:
+            H = hessian(loss)(w)
+            return float(torch.linalg.eigvalsh(0.5 * (H + H.T)).max())
+        g = grad(loss)
+        v = torch.ones_like(w) / w.numel() ** 0.5
+        lam = 0.0
+        for _ in range(iters):
+            u = jvp(g, (w,), (v,))[1]
+            lam = float(v @ u)
+            n = float(u.norm())
+            if n == 0:
+                return 0.0
+            v = u / n
+        return lam
 
 
 def blr_quadratic(X, y, alpha, noise_var):
@@ -329,16 +452,42 @@ def gd_elbo_gaussian(H: torch.Tensor, b: torch.Tensor, c, init_mean: torch.Tenso
     """Exact ELBO_t = E_{q_t} log p(w, D) + S(q_t), t = 0 … steps, for a quadratic log joint and Gaussian q⁰.
 
     With log p(w, D) = c + bᵀw − ½ wᵀHw, a gradient step w' = w + β(b − Hw) is affine, so q_t = N(m_t, Σ_t) with
-    m_{t+1} = m_t + β(b − H m_t), Σ_{t+1} = (I − βH) Σ_t (I − βH)ᵀ, and
-    E log p = c + bᵀm − ½ mᵀHm − ½ Tr(HΣ). The ground truth for :func:`evidence_gd` on Bayesian linear regression
-    (H = XᵀX/σ² + A, b = Xᵀy/σ², c = log p(0, D); see :func:`blr_quadratic`); by Jensen every ELBO_t ≤ log p(D).
+    m_{t+1} = m_t + β(b − H m_t), Σ_{t+1} = J Σ_t Jᵀ, J = I − βH, and
+    E log p = c + bᵀm − ½ mᵀHm − ½ Tr(HΣ), S(q_t) = S(q⁰) + t log|det J|. The ground truth for :func:`evidence_gd`
+    on Bayesian linear regression (H = XᵀX/σ² + A, b = Xᵀy/σ², c = log p(0, D); see :func:`blr_quadratic`); by
+    Jensen every ELBO_t ≤ log p(D).
+
+    Computed in the eigenbasis H = Q diag(λ) Qᵀ, where J is diagonal: Tr(HΣ_t) = Σ_i λ_i (1 − βλ_i)^{2t} [QᵀΣ₀Q]_ii
+    and the entropy by the closed form above — exact for every t (propagating Σ_t and taking its log-determinant
+    loses digits once Σ_t is ill-conditioned).
     """
+    _v.tensor("H", H, ndim=2)
     d = H.shape[0]
-    J = torch.eye(d, dtype=H.dtype) - beta * H
-    m, S = init_mean.clone(), init_cov.clone()
-    out = []
-    for t in range(steps + 1):
-        out.append(c + b @ m - 0.5 * m @ H @ m - 0.5 * torch.trace(H @ S) + gaussian_entropy(S))
-        m = m + beta * (b - H @ m)
-        S = J @ S @ J.T
-    return torch.stack(out)
+    if H.shape != (d, d) or not torch.allclose(H, H.T, rtol=1e-8, atol=1e-12 * max(float(H.abs().max()), 1e-300)):
+        raise ValueError(both(f"H must be a symmetric square matrix, got shape {tuple(H.shape)}",
+                              f"H должна быть симметричной квадратной матрицей, получена форма {tuple(H.shape)}"))
+    _v.tensor("b", b, ndim=1)
+    _v.tensor("init_mean", init_mean, ndim=1)
+    if b.shape[0] != d or init_mean.shape[0] != d or init_cov.shape != (d, d):
+        raise ValueError(both(f"need b [{d}], init_mean [{d}], init_cov [{d}, {d}]; got {tuple(b.shape)}, "
+                              f"{tuple(init_mean.shape)}, {tuple(init_cov.shape)}",
+                              f"нужны b [{d}], init_mean [{d}], init_cov [{d}, {d}]; получены {tuple(b.shape)}, "
+                              f"{tuple(init_mean.shape)}, {tuple(init_cov.shape)}"))
+    _v.positive_definite("init_cov", init_cov)
+    _v.same_dtype(H=H, b=b, c=c, init_mean=init_mean, init_cov=init_cov)
+    beta = _v.number("beta", beta, gt=0)
+    steps = _v.integer("steps", steps, ge=0)
+    c = torch.as_tensor(c, dtype=H.dtype)
+    _v.tensor("c", c)
+    lam, Q = torch.linalg.eigh(0.5 * (H + H.T))
+    f = 1.0 - beta * lam                                   # eigenvalues of J
+    c0 = torch.diagonal(Q.T @ init_cov @ Q)
+    b_rot, m = Q.T @ b, Q.T @ init_mean
+    t = torch.arange(steps + 1, dtype=H.dtype)
+    trace_HS = (lam * c0 * (f * f) ** t[:, None]).sum(-1)
+    entropy = gaussian_entropy(init_cov) + t * torch.log(torch.abs(f)).sum()
+    energy = []
+    for _ in range(steps + 1):
+        energy.append(c + b_rot @ m - 0.5 * (lam * m * m).sum())
+        m = f * m + beta * b_rot
+    return torch.stack(energy) - 0.5 * trace_HS + entropy

@@ -41,6 +41,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch.func import grad, jvp, vjp, vmap
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["hvp", "hvp_operator", "mixed_vjp", "neumann_inverse_hvp", "conjugate_gradient", "CGResult",
@@ -50,12 +51,6 @@ __all__ = ["hvp", "hvp_operator", "mixed_vjp", "neumann_inverse_hvp", "conjugate
            "distill_dataset"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def _check_tensor(x, name):
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(both(f"{name} must be a floating-point tensor, got {type(x).__name__}",
-                             f"{name} должен быть вещественным тензором, получено {type(x).__name__}"))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -93,67 +88,112 @@ def mixed_vjp(inner_loss: Loss, params: torch.Tensor, hparams: torch.Tensor, u: 
 # --------------------------------------------------------------------------------------------------------------------
 
 def neumann_inverse_hvp(matvec: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor, alpha: float,
-                        K: int) -> torch.Tensor:
+                        K: int, stats: dict | None = None, strict: bool = False) -> torch.Tensor:
     """Truncated Neumann approximation of H⁻¹v:  α Σ_{i=0}^{K} (I − αH)^i v  (K Hessian-vector products).
 
     Exact as K → ∞ when every eigenvalue of αH lies in (0, 2), i.e. 0 < α < 2/λmax(H) for positive definite H;
     the error is (I − αH)^{K+1} H⁻¹v, shrinking like (1 − αλmin)^{K+1}. Lorraine, Vicol & Duvenaud (2020), Alg. 3
     (their learning-rate-scaled form); Liao et al. (2018), "Reviving and improving recurrent back-propagation".
+
+    How it ended goes into ``stats`` (if given): ``terms`` (K + 1), ``last_term`` = ‖(I − αH)^K v‖/‖v‖ and
+    ``ratio`` = ‖(I − αH)^K v‖/‖(I − αH)^{K−1} v‖, the observed contraction of the series, and ``converged``
+    (ratio < 1). A ratio ≥ 1 means the terms do not shrink — α·λmax(H) ≥ 2, or H has a non-positive eigenvalue
+    (a saddle or a maximum) — and the sum diverges: a :class:`~metaopt_lib.validate.SolverWarning`, or a
+    :class:`~metaopt_lib.validate.SolverError` with ``strict=True``. A non-finite result always raises.
     """
-    if not alpha > 0:
-        raise ValueError(both(f"the Neumann step alpha must be > 0, got {alpha}",
-                              f"шаг ряда Неймана alpha должен быть > 0, получено {alpha}"))
-    if int(K) != K or K < 0:
-        raise ValueError(both(f"K (number of Neumann terms after the first) must be an integer >= 0, got {K}",
-                              f"K (число членов ряда Неймана после первого) должно быть целым >= 0, получено {K}"))
-    p, acc = v, v
-    for _ in range(int(K)):
+    _v.tensor("v", v)
+    alpha = _v.number("alpha", alpha, gt=0)
+    K = _v.integer("K", K, ge=0)
+    p, acc, prev = v, v, v
+    for _ in range(K):
+        prev = p
         p = p - alpha * matvec(p)
         acc = acc + p
-    return alpha * acc
+    out = alpha * acc
+    v_norm, p_norm, prev_norm = float(v.norm()), float(p.norm()), float(prev.norm())
+    ratio = p_norm / prev_norm if prev_norm > 0 else 0.0
+    converged = K == 0 or ratio < 1.0
+    if stats is not None:
+        stats.update(terms=K + 1, last_term=p_norm / v_norm if v_norm > 0 else 0.0, ratio=ratio,
+                     converged=converged)
+    if not bool(torch.isfinite(out).all()):
+        raise _v.SolverError(both(f"the Neumann series overflowed to a non-finite value after {K} terms "
+                                  f"(α = {alpha:g}): α·λmax(H) must be < 2 and H positive definite",
+                                  f"ряд Неймана дал бесконечность или NaN после {K} членов (α = {alpha:g}): нужно "
+                                  f"α·λmax(H) < 2 и положительно определённая H"))
+    if not converged:
+        _v.solver_failed(f"the Neumann series diverges: its last term grew by a factor {ratio:.3g} per step "
+                         f"(‖last term‖/‖v‖ = {p_norm / v_norm:.3g}); need 0 < α·λ < 2 for every eigenvalue λ of "
+                         f"H (α = {alpha:g}; is H positive definite, is α < 2/λmax?)",
+                         f"ряд Неймана расходится: его последний член растёт в {ratio:.3g} раза за шаг "
+                         f"(‖последний член‖/‖v‖ = {p_norm / v_norm:.3g}); нужно 0 < α·λ < 2 для всех собственных "
+                         f"чисел λ матрицы H (α = {alpha:g}; положительно ли определена H, меньше ли α 2/λmax?)",
+                         strict)
+    return out
 
 
 class CGResult(NamedTuple):
     x: torch.Tensor         # the approximate solution of H x = b
     iterations: int         # matrix-vector products used
     residual: float         # ‖b − Hx‖ / ‖b‖ at exit
+    converged: bool = True  # residual ≤ rtol at exit
 
 
 def conjugate_gradient(matvec: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, rtol: float = 1e-10,
-                       maxiter: int | None = None) -> CGResult:
+                       maxiter: int | None = None, strict: bool = False) -> CGResult:
     """Solve H x = b for symmetric positive definite H given only v ↦ Hv (Hestenes & Stiefel 1952).
 
     Starts at x = 0 and stops when ‖b − Hx‖ ≤ rtol·‖b‖ or after ``maxiter`` (default: 10·dim) products.
     Converges in at most dim steps in exact arithmetic; the error falls like ((√κ − 1)/(√κ + 1))^k.
-    Raises if the operator shows non-positive curvature (the optimum is not a strict minimum).
+    Returns :class:`CGResult` (x, iterations, relative residual, converged). Raises ``ValueError`` if ``b`` is not
+    finite or the operator shows non-positive or NaN curvature pᵀHp (H not positive definite: the optimum is not
+    a strict minimum, or H is singular); stopped by ``maxiter`` above ``rtol`` it warns
+    (:class:`~metaopt_lib.validate.SolverWarning`), or raises :class:`~metaopt_lib.validate.SolverError` with
+    ``strict=True``. It never returns a non-finite x.
     """
-    if not rtol > 0:
-        raise ValueError(both(f"rtol must be > 0, got {rtol}", f"rtol должен быть > 0, получено {rtol}"))
-    maxiter = 10 * b.numel() if maxiter is None else maxiter
+    _v.tensor("b", b)
+    rtol = _v.number("rtol", rtol, gt=0)
+    maxiter = 10 * b.numel() if maxiter is None else _v.integer("maxiter", maxiter, ge=0)
     x = torch.zeros_like(b)
     r = b.clone()
     p = r.clone()
     rs = torch.dot(r.flatten(), r.flatten())
     b_norm = float(torch.sqrt(rs))
     if b_norm == 0.0:
-        return CGResult(x, 0, 0.0)
+        return CGResult(x, 0, 0.0, True)
     k = 0
     while k < maxiter and math.sqrt(float(rs)) > rtol * b_norm:
         Hp = matvec(p)
         k += 1
-        curv = torch.dot(p.flatten(), Hp.flatten())
-        if float(curv) <= 0:
-            raise ValueError(both("conjugate gradient met non-positive curvature: the Hessian is not positive "
-                                  "definite (is θ a strict local minimum?)",
-                                  "метод сопряжённых градиентов встретил неположительную кривизну: гессиан не "
-                                  "положительно определён (является ли θ строгим локальным минимумом?)"))
+        curv = float(torch.dot(p.flatten(), Hp.flatten()))
+        if not curv > 0:
+            raise ValueError(both(f"conjugate gradient met non-positive curvature pᵀHp = {curv:.3g} at iteration "
+                                  f"{k}: the Hessian is not positive definite (singular, or θ is not a strict local "
+                                  f"minimum; NaN: the operator returned NaN)",
+                                  f"метод сопряжённых градиентов встретил неположительную кривизну pᵀHp = {curv:.3g} "
+                                  f"на итерации {k}: гессиан не положительно определён (вырожден или θ — не строгий "
+                                  f"локальный минимум; NaN: оператор вернул NaN)"))
         step = rs / curv
         x = x + step * p
         r = r - step * Hp
         rs_new = torch.dot(r.flatten(), r.flatten())
         p = r + (rs_new / rs) * p
         rs = rs_new
-    return CGResult(x, k, math.sqrt(float(rs)) / b_norm)
+    residual = math.sqrt(float(rs)) / b_norm
+    if not (math.isfinite(residual) and bool(torch.isfinite(x).all())):
+        raise _v.SolverError(both(f"conjugate gradient produced a non-finite solution after {k} iterations "
+                                  f"(residual {residual}): the operator is singular or returned inf/NaN",
+                                  f"метод сопряжённых градиентов дал бесконечное или NaN решение после {k} итераций "
+                                  f"(невязка {residual}): оператор вырожден или вернул inf/NaN"))
+    converged = residual <= rtol
+    if not converged:
+        _v.solver_failed(f"conjugate gradient stopped by maxiter = {maxiter} with relative residual {residual:.3g} "
+                         f"> rtol = {rtol:g}: the solution is inaccurate (raise maxiter, or the system is "
+                         f"ill-conditioned)",
+                         f"метод сопряжённых градиентов остановлен по maxiter = {maxiter} с относительной невязкой "
+                         f"{residual:.3g} > rtol = {rtol:g}: решение неточно (увеличьте maxiter или система плохо "
+                         f"обусловлена)", strict)
+    return CGResult(x, k, residual, converged)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -162,7 +202,7 @@ def conjugate_gradient(matvec: Callable[[torch.Tensor], torch.Tensor], b: torch.
 
 def ift_hypergrad(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, hparams: torch.Tensor,
                   solver: str = "cg", K: int = 20, alpha: float | None = None, rtol: float = 1e-10,
-                  maxiter: int | None = None, stats: dict | None = None) -> torch.Tensor:
+                  maxiter: int | None = None, stats: dict | None = None, strict: bool = False) -> torch.Tensor:
     """Hypergradient by the implicit function theorem at an optimum θ* = ``params`` of L_T(·, λ):
 
         dL_V/dλ = ∂_λ L_V(θ*, λ) − (∂²L_T/∂θ∂λ)ᵀ x,   H x = ∇_θ L_V(θ*, λ),   H = ∂²L_T/∂θ²(θ*, λ),
@@ -173,28 +213,35 @@ def ift_hypergrad(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, hpar
     below 2/λmax(H)). Valid only where θ* is a strict local minimum (H positive definite) and only for
     hyperparameters that enter L_T — not for learning rates, batch sizes or initialisation.
     Cost: one gradient of L_V, one pass building ∇_θL_T, K (Neumann) or ``iterations`` (CG) Hessian-vector
-    products and one mixed product; counted into ``stats`` (keys ``grads``, ``hvps``, ``mixed``, ``cg_residual``).
+    products and one mixed product; counted into ``stats`` (keys ``grads``, ``hvps``, ``mixed``, ``cg_residual``,
+    ``converged``; for Neumann also ``ratio``, ``last_term``).
+    A NaN or ±inf gradient ∇_θL_V raises; a solver that does not converge warns (raises with ``strict=True``),
+    see :func:`conjugate_gradient` and :func:`neumann_inverse_hvp`.
     """
-    _check_tensor(params, "params")
-    _check_tensor(hparams, "hparams")
+    _v.tensor("params", params)
+    _v.tensor("hparams", hparams)
+    _v.same_dtype(params=params, hparams=hparams)
     if solver not in ("cg", "neumann"):
         raise ValueError(both(f"solver must be 'cg' or 'neumann', got {solver!r}",
                               f"solver должен быть 'cg' или 'neumann', получено {solver!r}"))
     g_params, g_direct = grad(outer_loss, argnums=(0, 1))(params, hparams)
+    _v.tensor("∇_θ outer_loss(params, hparams)", g_params)
+    _v.tensor("∇_λ outer_loss(params, hparams)", g_direct)
     # one graph of ∇_θ L_T(θ, λ), pulled back with respect to both θ (Hv) and λ (mixed product)
     _, pullback = vjp(lambda p, h: grad(inner_loss)(p, h), params, hparams)
     matvec = lambda v: pullback(v)[0]  # noqa: E731
     info = {"grads": 2, "hvps": 0, "mixed": 1}
     if solver == "cg":
-        res = conjugate_gradient(matvec, g_params, rtol=rtol, maxiter=maxiter)
+        res = conjugate_gradient(matvec, g_params, rtol=rtol, maxiter=maxiter, strict=strict)
         x = res.x
-        info.update(hvps=res.iterations, cg_residual=res.residual)
+        info.update(hvps=res.iterations, cg_residual=res.residual, converged=res.converged)
     else:
         if alpha is None:
             raise ValueError(both("the Neumann solver needs alpha (below 2 / largest Hessian eigenvalue)",
                                   "ряду Неймана нужен шаг alpha (меньше 2 / наибольшее собственное число гессиана)"))
-        x = neumann_inverse_hvp(matvec, g_params, alpha, K)
-        info.update(hvps=int(K))
+        neumann = {}
+        x = neumann_inverse_hvp(matvec, g_params, alpha, K, stats=neumann, strict=strict)
+        info.update(hvps=int(K), **neumann)
     out = g_direct - pullback(x)[1]
     if stats is not None:
         stats.update(info)
@@ -211,10 +258,16 @@ def unroll(inner_loss: Loss, params0, hparams, steps: int, lr, momentum: float =
         v_{t+1} = μ v_t + ∇_θ L_T(θ_t, λ),   θ_{t+1} = θ_t − η v_{t+1},   v_0 = 0,
 
     (μ = ``momentum``, η = ``lr``, a number or a tensor that may itself depend on hyperparameters). Returns θ_T.
-    Maclaurin, Duvenaud & Adams (2015) differentiate exactly this map (and reverse it exactly in memory)."""
-    if int(steps) != steps or steps < 0:
-        raise ValueError(both(f"steps must be an integer >= 0, got {steps}",
-                              f"steps должно быть целым >= 0, получено {steps}"))
+    Maclaurin, Duvenaud & Adams (2015) differentiate exactly this map (and reverse it exactly in memory).
+    ``lr`` must be > 0 and ``momentum`` in [0, 1) (checked where they are plain numbers or plain tensors, not
+    inside a ``torch.func`` transform that traces them)."""
+    steps = _v.integer("steps", steps, ge=0)
+    lr_value = _v.maybe_float(lr)
+    if lr_value is not None:
+        _v.number("lr", lr_value, gt=0)
+    mu_value = _v.maybe_float(momentum)
+    if mu_value is not None:
+        _v.number("momentum", mu_value, ge=0, lt=1)
     g = grad(inner_loss)
     p = params0
     v = torch.zeros_like(params0) if momentum else None
@@ -241,8 +294,9 @@ def unrolled_hypergrad_forward(inner_loss: Loss, outer_loss: Loss, params0: torc
     dL_V/dλ = Z_Tᵀ ∇_θL_V + ∂_λL_V. For plain gradient descent Z_{t+1} = (I − ηH_t) Z_t − η B_t with
     B_t = ∂²L_T/∂θ∂λ (Franceschi et al. 2017, forward-mode hypergradient). All |λ| tangents run at once
     (torch.func.vmap of torch.func.jvp); memory independent of T, cost ∝ |λ|."""
-    _check_tensor(params0, "params0")
-    _check_tensor(hparams, "hparams")
+    _v.tensor("params0", params0)
+    _v.tensor("hparams", hparams)
+    _v.same_dtype(params0=params0, hparams=hparams)
     basis = torch.eye(hparams.numel(), dtype=hparams.dtype).reshape(-1, *hparams.shape)
     run = lambda h: unroll(inner_loss, params0, h, steps, lr, momentum)  # noqa: E731
     theta_T, Z = vmap(lambda e: jvp(run, (hparams,), (e,)), out_dims=(None, 0))(basis)
@@ -255,7 +309,9 @@ def unrolled_hypergrad_forward(inner_loss: Loss, outer_loss: Loss, params0: torc
 # --------------------------------------------------------------------------------------------------------------------
 
 def _check_xy(X, y):
-    _check_tensor(X, "X")
+    _v.tensor("X", X)
+    _v.tensor("y", y)
+    _v.same_dtype(X=X, y=y)
     if X.dim() != 2 or y.dim() != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(both(f"need X [n, d] and y [n], got {tuple(X.shape)} and {tuple(y.shape)}",
                               f"нужны X [n, d] и y [n], получены {tuple(X.shape)} и {tuple(y.shape)}"))
@@ -275,6 +331,19 @@ def ridge_outer_loss(X: torch.Tensor, y: torch.Tensor) -> Loss:
     return lambda w, lam: 0.5 * ((X @ w - y) ** 2).sum() / m
 
 
+def _ridge_lam(lam, X):
+    if isinstance(lam, torch.Tensor):
+        _v.tensor("lam", lam)
+        _v.same_dtype(X=X, lam=lam)
+    lam = torch.as_tensor(lam, dtype=X.dtype)
+    if lam.dim() > 1 or (lam.dim() == 1 and lam.shape[0] != X.shape[1]):
+        raise ValueError(both(f"lam must be a number or a vector of length d = {X.shape[1]}, got shape "
+                              f"{tuple(lam.shape)}", f"lam должен быть числом или вектором длины d = {X.shape[1]}, "
+                              f"получена форма {tuple(lam.shape)}"))
+    _v.tensor("lam", lam)
+    return lam.expand(X.shape[1])
+
+
 def _ridge_factor(X, lam):
     n = X.shape[0]
     H = X.T @ X / n + torch.diag(lam)
@@ -288,7 +357,7 @@ def _ridge_factor(X, lam):
 def ridge_solution(X: torch.Tensor, y: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
     """w*(λ) = (XᵀX/n + diag λ)⁻¹ Xᵀy/n, the minimiser of :func:`ridge_inner_loss` (Hoerl & Kennard 1970)."""
     _check_xy(X, y)
-    lam = torch.as_tensor(lam, dtype=X.dtype).expand(X.shape[1])
+    lam = _ridge_lam(lam, X)
     L = _ridge_factor(X, lam)
     return torch.cholesky_solve((X.T @ y / X.shape[0]).unsqueeze(-1), L).squeeze(-1)
 
@@ -304,7 +373,8 @@ def ridge_hypergrad_exact(X_tr, y_tr, X_val, y_val, lam) -> tuple[torch.Tensor, 
     """
     _check_xy(X_tr, y_tr)
     _check_xy(X_val, y_val)
-    lam = torch.as_tensor(lam, dtype=X_tr.dtype).expand(X_tr.shape[1])
+    _v.same_dtype(X_tr=X_tr, X_val=X_val)
+    lam = _ridge_lam(lam, X_tr)
     L = _ridge_factor(X_tr, lam)
     w = torch.cholesky_solve((X_tr.T @ y_tr / X_tr.shape[0]).unsqueeze(-1), L).squeeze(-1)
     g = X_val.T @ (X_val @ w - y_val) / X_val.shape[0]

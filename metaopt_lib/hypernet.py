@@ -33,6 +33,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["param_shapes", "unflatten", "weight_mask", "init_hypernet", "hypernet_weights", "forward", "penalty",
@@ -216,8 +217,15 @@ def train_hypernet(X: torch.Tensor, y: torch.Tensor, sizes: Sequence[int], lam_r
     if kind not in PENALTIES:
         raise ValueError(both(f"penalty must be one of {PENALTIES}, got {kind!r}",
                               f"штраф должен быть одним из {PENALTIES}, получено {kind!r}"))
+    _v.tensor("X", X)
+    _v.number("lam_range[0]", lam_range[0], gt=0)
+    _v.number("lam_range[1]", lam_range[1], gt=0)
+    _v.number("lr", lr, gt=0)
+    steps = _v.integer("steps", steps, ge=0)
+    n_lambdas = _v.integer("n_lambdas", n_lambdas, ge=1)
     log_range = (math.log(lam_range[0]), math.log(lam_range[1]))
     phi = {k: v.detach().clone() for k, v in (phi or init_hypernet(sizes, log_range, hidden, seed)).items()}
+    _v.same_dtype(X=X, **{f"phi[{k!r}]": v for k, v in phi.items() if k != "log_range"})
     trainable = [v.requires_grad_(True) for k, v in phi.items() if k != "log_range"]
     opt = torch.optim.Adam(trainable, lr=lr)
     g = torch.Generator().manual_seed(seed + 1)

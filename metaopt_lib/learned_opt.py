@@ -24,6 +24,7 @@ from typing import Callable
 
 import torch
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 Params = dict[str, torch.Tensor]
@@ -147,10 +148,15 @@ def unroll(phi: Params, loss_fn: LossFn, theta: torch.Tensor, steps: int, state:
     LSTM state. The gradient fed to the LSTM is a constant for the meta-gradient (the paper's
     :math:`\\partial\\nabla_t/\\partial\\phi = 0`) unless ``second_order``.
     """
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(both(f"steps must be an integer >= 0, got {steps!r}",
+                              f"steps должно быть целым >= 0, получено {steps!r}"))
+    if not isinstance(theta, torch.Tensor) or not theta.is_floating_point():
+        raise TypeError(both("theta must be a floating-point tensor", "theta должен быть вещественным тензором"))
     if state is None:
         state = initial_state(phi, theta.numel())
     if not theta.requires_grad:
-        theta = theta.requires_grad_(True)
+        theta = theta.detach().requires_grad_(True)  # a new leaf: the caller's tensor is left as it was
     losses = []
     for _ in range(steps):
         (g,) = torch.autograd.grad(loss_fn(theta).sum(), theta, create_graph=second_order)
@@ -170,6 +176,10 @@ def meta_train_lstm(phi: Params, sample_problems: Callable[[], tuple[LossFn, tor
     :math:`\\frac1{n}\\sum_i\\sum_{t \\in \\text{window}} f_i(\\theta_t)` before detaching θ and the LSTM state.
     Returns the trained φ and the meta-loss of each iteration (the mean of :math:`f` over its whole horizon).
     """
+    n_iters = _v.integer("n_iters", n_iters, ge=0)
+    horizon = _v.integer("horizon", horizon, ge=1)
+    truncation = _v.integer("truncation", truncation, ge=1)
+    _v.number("meta_lr", meta_lr, gt=0)
     if horizon % truncation:
         raise ValueError(both("horizon must be a multiple of truncation",
                               "горизонт должен делиться на длину отрезка усечения"))

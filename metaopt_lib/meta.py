@@ -33,6 +33,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, grad_and_value, vmap
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 Params = dict[str, torch.Tensor]
@@ -82,8 +83,15 @@ def _check(params: Mapping[str, torch.Tensor], tasks: Sequence[torch.Tensor], lr
         raise ValueError(both(f"steps must be an integer >= 0, got {steps!r}",
                               f"steps должно быть целым >= 0, получено {steps!r}"))
     if not lr > 0:
-        raise ValueError(both(f"the inner step size must be positive, got {lr!r}",
-                              f"шаг внутреннего цикла должен быть положительным, получено {lr!r}"))
+        raise ValueError(both(f"the inner step size lr must be positive, got {lr!r}",
+                              f"шаг внутреннего цикла lr должен быть положительным, получено {lr!r}"))
+    _v.number("lr", lr, gt=0)
+    floats = {f"params[{k!r}]": v for k, v in params.items()}
+    for name, t in zip(("xs", "ys", "xq", "yq"), tasks):
+        _v.tensor(f"tasks.{name}", t, floating=False)
+        if t.is_floating_point():
+            floats[f"tasks.{name}"] = t
+    _v.same_dtype(**floats)
     if adapt is None:
         return None
     adapt = tuple(adapt)
@@ -170,6 +178,7 @@ def reptile_update(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], 
     ``use_query``; Reptile has no support/query split). No second derivatives; returns new tensors.
     """
     _check(params, tasks, lr, steps, None)
+    _v.number("epsilon", epsilon, gt=0, le=1)
     xs, ys, xq, yq = tasks
     if use_query:
         xs, ys = torch.cat([xs, xq], dim=1), torch.cat([ys, yq], dim=1)

@@ -35,6 +35,7 @@ from typing import Callable, Iterable
 
 import torch
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["n_removed", "random_mask", "magnitude_mask", "saliency_mask", "global_magnitude_masks",
@@ -136,22 +137,39 @@ def logreg_hessian_diag(W: torch.Tensor, b: torch.Tensor, X: torch.Tensor) -> to
 
 def hutchinson_hessian_diag(loss_fn: Callable[[dict[str, torch.Tensor]], torch.Tensor],
                             params: dict[str, torch.Tensor], n_samples: int = 100,
-                            generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+                            generator: torch.Generator | None = None, chunk: int = 256) -> dict[str, torch.Tensor]:
     """Hutchinson-type estimate of diag H: ``diag H ≈ (1/m) Σ_s z_s ⊙ (H z_s)``, z Rademacher.
 
     Unbiased because ``E[z zᵀ] = I`` (Bekas, Kokiopoulou & Saad 2007; used for OBD on networks where the exact
-    diagonal is costly). ``H z`` is a Hessian-vector product by forward-over-reverse ``torch.func.jvp(grad)``.
+    diagonal is costly). ``H z`` is a Hessian-vector product by forward-over-reverse ``torch.func.jvp(grad)``,
+    batched over up to ``chunk`` probes at once by ``torch.func.vmap`` (a loss that vmap cannot trace, e.g. one
+    calling ``.item()``, falls back to one probe at a time).
     """
-    if n_samples < 1:
-        raise ValueError(both("n_samples must be ≥ 1", "n_samples должно быть ≥ 1"))
-    params = {k: v.detach() for k, v in params.items()}
+    n_samples = _v.integer("n_samples", n_samples, ge=1)
+    chunk = _v.integer("chunk", chunk, ge=1)
+    if not params:
+        raise ValueError(both("params is empty", "params пуст"))
+    params = {k: _v.tensor(f"params[{k!r}]", v).detach() for k, v in params.items()}
+    _v.same_dtype(**{f"params[{k!r}]": v for k, v in params.items()})
     g = torch.func.grad(loss_fn)
+
+    def hvp(z):
+        return torch.func.jvp(g, (params,), (z,))[1]
+
     est = {k: torch.zeros_like(v) for k, v in params.items()}
-    for _ in range(n_samples):
-        z = {k: (torch.randint(0, 2, v.shape, generator=generator) * 2 - 1).to(v.dtype) for k, v in params.items()}
-        _, hz = torch.func.jvp(g, (params,), (z,))
+    done = 0
+    while done < n_samples:
+        m = min(chunk, n_samples - done)
+        Z = {k: (torch.randint(0, 2, (m, *v.shape), generator=generator) * 2 - 1).to(v.dtype)
+             for k, v in params.items()}
+        try:
+            HZ = torch.func.vmap(hvp)(Z)
+        except RuntimeError:
+            HZ = {k: torch.stack(col) for k, col in
+                  zip(Z, zip(*(hvp({k: Z[k][i] for k in Z}).values() for i in range(m))))}
         for k in est:
-            est[k] += z[k] * hz[k]
+            est[k] += (Z[k] * HZ[k]).sum(0)
+        done += m
     return {k: v / n_samples for k, v in est.items()}
 
 
@@ -195,6 +213,8 @@ def obd_saliency(w: torch.Tensor, h_diag: torch.Tensor) -> torch.Tensor:
     if w.shape != h_diag.shape:
         raise ValueError(both(f"w {tuple(w.shape)} and h_diag {tuple(h_diag.shape)} must have the same shape",
                               f"w {tuple(w.shape)} и h_diag {tuple(h_diag.shape)} должны иметь одну форму"))
+    _v.tensor("w", w)
+    _v.tensor("h_diag", h_diag)
     return h_diag * w ** 2 / 2
 
 
@@ -212,6 +232,11 @@ def obs_saliency(w: torch.Tensor, H_inv: torch.Tensor) -> torch.Tensor:
     H, ``[H⁻¹]_qq = 1/h_qq`` and it equals the OBD saliency ``h_qq w_q² / 2``.
     """
     _check_flat(w, H_inv, "H_inv")
+    _v.tensor("w", w)
+    _v.tensor("H_inv", H_inv)
+    if not bool((torch.diagonal(H_inv) > 0).all()):
+        raise ValueError(both("the diagonal of H_inv must be > 0 (H_inv of a positive definite Hessian)",
+                              "диагональ H_inv должна быть > 0 (H_inv положительно определённого гессиана)"))
     return w ** 2 / (2 * torch.diagonal(H_inv))
 
 
@@ -237,8 +262,13 @@ def obs_prune_many(w: torch.Tensor, H: torch.Tensor, n: int) -> tuple[torch.Tens
     ``min ½ δwᵀ H δw`` s.t. all removed weights are zero, given the previously chosen set.
     """
     _check_flat(w, H, "H")
+    _v.tensor("w", w)
+    _v.same_dtype(w=w, H=H)
+    _v.positive_definite("H", H)
+    n = _v.integer("n", n)
     if not 0 <= n <= w.numel():
-        raise ValueError(both(f"n must lie in 0..{w.numel()}", f"n должно лежать в 0..{w.numel()}"))
+        raise ValueError(both(f"argument n = {n} must lie in 0..{w.numel()}",
+                              f"аргумент n = {n} должен лежать в 0..{w.numel()}"))
     H_inv = torch.linalg.inv(H)
     w = w.clone()
     alive = torch.ones(w.numel(), dtype=torch.bool)

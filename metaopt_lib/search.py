@@ -30,6 +30,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 import torch
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = [
@@ -181,7 +182,7 @@ def grid_search(objective: Callable[[dict], float], space: dict, resolution: int
 def random_search(objective: Callable[[dict], float], space: dict, n_trials: int, seed: int = 0) -> list[Trial]:
     """Random search (Bergstra & Bengio, JMLR 2012): ``n_trials`` independent draws of :func:`sample_config`."""
     check_space(space)
-    _check_positive("n_trials", n_trials)
+    n_trials = _v.integer("n_trials", n_trials, ge=1)
     rng = np.random.default_rng(seed)
     trials = []
     for _ in range(n_trials):
@@ -202,8 +203,8 @@ def coarse_to_fine(objective: Callable[[dict], float], space: dict, n_rounds: in
     found so far; a choice is fixed at its best option after round 0. The "zooming" that seed slides describe as
     done by hand, written down: ``n_rounds · n_per_round`` trainings in all."""
     check_space(space)
-    _check_positive("n_rounds", n_rounds)
-    _check_positive("n_per_round", n_per_round)
+    n_rounds = _v.integer("n_rounds", n_rounds, ge=1)
+    n_per_round = _v.integer("n_per_round", n_per_round, ge=1)
     if not 0 < shrink < 1:
         raise ValueError(both(f"shrink must lie in (0, 1), got {shrink}", f"shrink должно лежать в (0, 1), получено {shrink}"))
     rng = np.random.default_rng(seed)
@@ -235,8 +236,14 @@ def _n_halvings(max_budget: float, min_budget: float, eta: int) -> int:
     return s
 
 
+def _check_budgets(min_budget, max_budget) -> tuple[float, float]:
+    """Finite positive budgets (an infinite one would never end: s = ⌊log_η ∞⌋)."""
+    return _v.number("min_budget", min_budget, gt=0), _v.number("max_budget", max_budget, gt=0)
+
+
 def _check_eta(eta: int) -> None:
-    if int(eta) != eta or eta < 2:
+    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not math.isfinite(eta) or int(eta) != eta \
+            or eta < 2:
         raise ValueError(both(f"eta must be an integer >= 2, got {eta}", f"eta должно быть целым >= 2, получено {eta}"))
 
 
@@ -265,8 +272,8 @@ def successive_halving(objective: Callable[[dict, float], float], space: dict, n
     """
     check_space(space)
     _check_eta(eta)
-    _check_positive("n_configs", n_configs)
-    _check_positive("min_budget", min_budget)
+    n_configs = _v.integer("n_configs", n_configs, ge=1)
+    min_budget, max_budget = _check_budgets(min_budget, max_budget)
     if max_budget < min_budget:
         raise ValueError(both("max_budget must be >= min_budget", "max_budget должно быть >= min_budget"))
     s = _n_halvings(max_budget, min_budget, eta)
@@ -285,7 +292,7 @@ def hyperband_brackets(max_budget: float, eta: int = 3, min_budget: float = 1.0)
     units of ``max_budget``, i.e. multiplied by ``min_budget``).
     """
     _check_eta(eta)
-    _check_positive("min_budget", min_budget)
+    min_budget, max_budget = _check_budgets(min_budget, max_budget)
     if max_budget < min_budget:
         raise ValueError(both("max_budget must be >= min_budget", "max_budget должно быть >= min_budget"))
     R = max_budget / min_budget
@@ -326,7 +333,7 @@ def optuna_search(objective: Callable[[dict], float], space: dict, n_trials: int
     import optuna
 
     check_space(space)
-    _check_positive("n_trials", n_trials)
+    n_trials = _v.integer("n_trials", n_trials, ge=1)
 
     def optuna_objective(trial: "optuna.Trial") -> float:
         config = {}
@@ -429,24 +436,35 @@ def logistic_regression_objective(X_train: torch.Tensor, y_train: torch.Tensor, 
     ``v ← μ v + ∇L(θ)``, ``θ ← θ − η v`` on ``L(θ) = CE(θ) + wd ‖W‖²``.
 
     ``config`` has ``lr`` (η), ``weight_decay`` (wd) and optionally ``momentum`` (μ, default 0). A diverged run returns
-    ``inf``. This is the cheap "training" the searchers of lecture 1 compare on.
+    ``inf``: one whose weights are no longer finite, or whose final training objective L(θ_T) exceeds its value at the
+    start, L(0) = log K (gradient descent that works decreases it). This is the cheap "training" the searchers of
+    lecture 1 compare on.
     """
+    _v.tensor("X_train", X_train, ndim=2)
+    _v.tensor("X_val", X_val, ndim=2)
+    max_steps = _v.integer("max_steps", max_steps, ge=0)
     n_classes = int(max(int(y_train.max()), int(y_val.max())) + 1)
     X_train, X_val = X_train.double(), X_val.double()
 
     def objective(config: dict, budget: float = max_steps) -> float:
-        lr, wd, mu = float(config["lr"]), float(config["weight_decay"]), float(config.get("momentum", 0.0))
+        lr = _v.number("config['lr']", config["lr"], gt=0)
+        wd = _v.number("config['weight_decay']", config["weight_decay"], ge=0)
+        mu = _v.number("config['momentum']", config.get("momentum", 0.0), ge=0, lt=1)
+        steps = _v.integer("budget", round(_v.number("budget", budget, ge=0)))
         W = torch.zeros(X_train.shape[1], n_classes, dtype=torch.float64)
         b = torch.zeros(n_classes, dtype=torch.float64)
         vW, vb = torch.zeros_like(W), torch.zeros_like(b)
         onehot = torch.nn.functional.one_hot(y_train, n_classes).double()
         n = X_train.shape[0]
-        for _ in range(int(round(budget))):
+        for _ in range(steps):
             p = torch.softmax(X_train @ W + b, dim=1)
             gW = X_train.T @ (p - onehot) / n + 2 * wd * W
             gb = (p - onehot).mean(0)
             vW, vb = mu * vW + gW, mu * vb + gb
             W, b = W - lr * vW, b - lr * vb
+        train = torch.nn.functional.cross_entropy(X_train @ W + b, y_train).item() + wd * float((W * W).sum())
+        if not (math.isfinite(train) and train <= math.log(n_classes) * (1 + 1e-12)):
+            return math.inf  # diverged: training made the training objective worse than at the start
         loss = torch.nn.functional.cross_entropy(X_val @ W + b, y_val).item()
         return loss if math.isfinite(loss) else math.inf
 

@@ -17,6 +17,8 @@ IBP of Griffiths & Ghahramani 2005). The number of dishes K₊ is Poisson with t
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from metaopt_lib.i18n import both
@@ -29,9 +31,9 @@ SEED_SETTINGS = ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0), (1.0, 2.0), (1.5, 1.0))
 def _check(n_customers: int, alpha: float, beta: float) -> None:
     if int(n_customers) != n_customers or n_customers < 1:
         raise ValueError(both("n_customers must be a positive integer", "n_customers должно быть натуральным числом"))
-    if not (alpha > 0 and beta > 0):
-        raise ValueError(both(f"alpha and beta must be positive, got α = {alpha}, β = {beta}",
-                              f"alpha и beta должны быть положительны, получено α = {alpha}, β = {beta}"))
+    if not (alpha > 0 and beta > 0 and math.isfinite(alpha) and math.isfinite(beta)):
+        raise ValueError(both(f"alpha and beta must be finite and positive, got α = {alpha}, β = {beta}",
+                              f"alpha и beta должны быть конечны и положительны, получено α = {alpha}, β = {beta}"))
 
 
 def ibp_expected_dishes(n_customers: int, alpha: float, beta: float = 1.0) -> float:

@@ -24,6 +24,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["Adam", "logreg_logits", "logreg_loss", "lipschitz_logreg", "train_logreg", "accuracy",
@@ -86,8 +87,10 @@ def lipschitz_logreg(X: torch.Tensor, l2: float = 0.0) -> float:
 
     Böhning's bound (Böhning 1992, "Multinomial logistic regression algorithm"): the Hessian of the softmax
     cross-entropy in the scores is ``diag(p) − ppᵀ ≼ ½ I``, so ``∇²L ≼ ½ λ_max((1/n) X̃ᵀX̃) ⊗ I + 2·l2``
-    with ``X̃ = [X, 1]``.
+    with ``X̃ = [X, 1]``. The bound is attained for two classes at W = 0, b = 0 (p = (½, ½)) when l2 = 0.
     """
+    _v.tensor("X", X, ndim=2)
+    _v.number("l2", l2, ge=0)
     Xt = torch.cat([X, torch.ones(X.shape[0], 1, dtype=X.dtype)], dim=1).double()
     lam = torch.linalg.eigvalsh(Xt.T @ Xt / X.shape[0])[-1].item()
     return 0.5 * lam + 2.0 * l2
@@ -112,6 +115,10 @@ def train_logreg(X: torch.Tensor, y: torch.Tensor, n_classes: int, *, l1: float 
     _check_data(X, y, n_classes)
     if epochs < 0 or not (lr > 0):
         raise ValueError(both("epochs must be ≥ 0 and lr > 0", "epochs должно быть ≥ 0, а lr > 0"))
+    _v.tensor("X", X)
+    _v.number("lr", lr, gt=0)
+    _v.number("l1", l1, ge=0)
+    _v.number("l2", l2, ge=0)
     if l1 < 0 or l2 < 0:
         raise ValueError(both("l1 and l2 must be non-negative", "l1 и l2 должны быть неотрицательны"))
     d = X.shape[1]
@@ -173,7 +180,18 @@ class Adam:
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        _v.number("lr", lr, gt=0)
+        if len(tuple(betas)) != 2:
+            raise ValueError(both(f"betas must be a pair (β₁, β₂), got {betas!r}",
+                                  f"betas должна быть парой (β₁, β₂), получено {betas!r}"))
+        _v.number("betas[0]", betas[0], ge=0, lt=1)
+        _v.number("betas[1]", betas[1], ge=0, lt=1)
+        _v.number("eps", eps, gt=0)
         self.params = list(params)
+        for i, p in enumerate(self.params):
+            if not isinstance(p, torch.Tensor) or not p.is_floating_point():
+                raise _v.ArgumentTypeError(both(f"params[{i}] must be a floating-point tensor",
+                                                f"params[{i}] должен быть вещественным тензором"))
         self.lr, self.betas, self.eps, self.t = lr, betas, eps, 0
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]

@@ -32,6 +32,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
+from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
 
 __all__ = ["kl_diag_gaussians", "kl_gaussian_prior", "elbo_mc", "linreg_expected_loglik", "elbo_linreg",
@@ -44,9 +45,11 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 def _positive(name: str, t: torch.Tensor) -> None:
-    if (torch.as_tensor(t) <= 0).any():
-        raise ValueError(both(f"{name} must be positive (a standard deviation)",
-                              f"{name} должна быть положительной (стандартное отклонение)"))
+    t = torch.as_tensor(t)
+    if not bool((t > 0).all()) or not bool(torch.isfinite(t).all()):
+        bad = t[~((t > 0) & torch.isfinite(t))].reshape(-1)[0].item()
+        raise ValueError(both(f"{name} must be positive and finite (a standard deviation), found {bad}",
+                              f"{name} должна быть положительной и конечной (стандартное отклонение), найдено {bad}"))
 
 
 # --- KL and ELBO -----------------------------------------------------------------------------------------------
@@ -70,9 +73,15 @@ def kl_gaussian_prior(mu: torch.Tensor, Sigma_q: torch.Tensor, A: torch.Tensor) 
     the 2019 MIPT lecture slides' version drops ``−u`` and ``ln|A⁻¹|`` and puts ``A⁻¹`` where ``A`` belongs.
     ``Sigma_q`` and ``A`` are full [u, u] matrices (use ``torch.diag`` for diagonal ones).
     """
+    _v.tensor("mu", mu)
     u = mu.numel()
     if Sigma_q.shape != (u, u) or A.shape != (u, u):
-        raise ValueError(both(f"Sigma_q and A must be [{u}, {u}]", f"Sigma_q и A должны быть [{u}, {u}]"))
+        raise ValueError(both(f"Sigma_q and A must be [{u}, {u}], got {tuple(Sigma_q.shape)} and {tuple(A.shape)}",
+                              f"Sigma_q и A должны быть [{u}, {u}], получены {tuple(Sigma_q.shape)} и "
+                              f"{tuple(A.shape)}"))
+    _v.same_dtype(mu=mu, Sigma_q=Sigma_q, A=A)
+    _v.positive_definite("Sigma_q", Sigma_q)
+    _v.positive_definite("A", A)
     return 0.5 * (torch.trace(A @ Sigma_q) + mu @ A @ mu - u - torch.logdet(A) - torch.logdet(Sigma_q))
 
 
@@ -84,8 +93,7 @@ def elbo_mc(log_lik: Callable[[torch.Tensor], torch.Tensor], mu: torch.Tensor, s
     for ``q = N(μ, diag σ²)``, ``p = N(prior_mu, diag prior_sigma²)``. Differentiable in μ and σ; unbiased.
     ``log_lik(w)`` returns ``log p(D|w)`` for one weight tensor shaped like μ.
     """
-    if n_samples < 1:
-        raise ValueError(both("n_samples must be ≥ 1", "n_samples должно быть ≥ 1"))
+    n_samples = _v.integer("n_samples", n_samples, ge=1)
     _positive("sigma", sigma)
     total = 0.0
     for _ in range(n_samples):
@@ -239,8 +247,11 @@ def parametric_complexity(mu: torch.Tensor, sigma: torch.Tensor, per_weight: boo
 # --- structure Γ --------------------------------------------------------------------------------------------------
 
 def _check_prob(name: str, p: torch.Tensor) -> None:
-    if ((p <= 0) | (p >= 1)).any():
-        raise ValueError(both(f"{name} must lie strictly inside (0, 1)", f"{name} должны лежать строго в (0, 1)"))
+    p = torch.as_tensor(p)
+    if not bool(((p > 0) & (p < 1)).all()):  # NaN fails both comparisons
+        bad = p[~((p > 0) & (p < 1))].reshape(-1)[0].item()
+        raise ValueError(both(f"{name} must lie strictly inside (0, 1), found {bad}",
+                              f"{name} должны лежать строго в (0, 1), найдено {bad}"))
 
 
 def bernoulli_kl(pi_q: torch.Tensor, pi_p: torch.Tensor) -> torch.Tensor:
@@ -256,8 +267,9 @@ def relaxed_bernoulli_sample(logits: torch.Tensor, temperature: float, n_samples
     """Binary-concrete (relaxed Bernoulli) draws ``Γ̃ = sigmoid((logit π + log u − log(1−u)) / τ)``, u ~ U(0, 1)
     (Maddison, Mnih & Teh 2017; Jang, Gu & Poole 2017). Differentiable in the logits; ``P(Γ̃ > ½) = π`` for
     every τ and ``Γ̃ → Bernoulli(π)`` as ``τ → 0``. Shape ``[n_samples, *logits.shape]``."""
-    if not temperature > 0:
-        raise ValueError(both("temperature must be positive", "температура должна быть положительной"))
+    temperature = _v.number("temperature", temperature, gt=0)
+    n_samples = _v.integer("n_samples", n_samples, ge=1)
+    _v.tensor("logits", logits)
     u = torch.rand((n_samples, *logits.shape), generator=generator, dtype=logits.dtype)
     u = u.clamp(torch.finfo(logits.dtype).tiny, 1 - torch.finfo(logits.dtype).eps)
     return torch.sigmoid((logits + torch.log(u) - torch.log1p(-u)) / temperature)
@@ -267,8 +279,9 @@ def gumbel_softmax_sample(logits: torch.Tensor, temperature: float, n_samples: i
                           generator: torch.Generator | None = None) -> torch.Tensor:
     """Gumbel-softmax draws ``softmax((logits + g) / τ)``, ``g = −log(−log u)`` (Jang et al. 2017): the argmax is
     an exact categorical draw with probabilities ``softmax(logits)``; the sample tends to a one-hot as τ → 0."""
-    if not temperature > 0:
-        raise ValueError(both("temperature must be positive", "температура должна быть положительной"))
+    temperature = _v.number("temperature", temperature, gt=0)
+    n_samples = _v.integer("n_samples", n_samples, ge=1)
+    _v.tensor("logits", logits)
     u = torch.rand((n_samples, *logits.shape), generator=generator, dtype=logits.dtype)
     u = u.clamp(torch.finfo(logits.dtype).tiny, 1 - torch.finfo(logits.dtype).eps)
     return torch.softmax((logits - torch.log(-torch.log(u))) / temperature, dim=-1)
@@ -276,6 +289,7 @@ def gumbel_softmax_sample(logits: torch.Tensor, temperature: float, n_samples: i
 
 def all_structures(m: int, dtype=torch.float64) -> torch.Tensor:
     """All ``2^m`` binary structures Γ ∈ {0, 1}^m as rows (m ≤ 20)."""
+    m = _v.integer("m", m)
     if not 0 <= m <= 20:
         raise ValueError(both("enumeration is for 0 ≤ m ≤ 20 switches", "перебор возможен для 0 ≤ m ≤ 20"))
     return torch.tensor(list(itertools.product((0.0, 1.0), repeat=m)), dtype=dtype).reshape(2 ** m, m)
@@ -292,6 +306,10 @@ def gated_linreg_terms(X: torch.Tensor, y: torch.Tensor, noise_sigma: float, mu:
     ``E log p = −(n/2) log 2πs² − (‖y − X(Γ⊙μ)‖² + Σ_i ‖x_{·i}‖² Γ_i² σ_i²)/(2s²)``, ``KL = Σ_i Γ_i KL_i``.
     """
     _positive("sigma", sigma)
+    _positive("noise_sigma", noise_sigma)
+    _positive("prior_sigma", prior_sigma)
+    _v.tensor("X", X, ndim=2)
+    _v.tensor("y", y, ndim=1)
     col = (X ** 2).sum(0)
     kl_i = torch.log(prior_sigma / sigma) + (sigma ** 2 + mu ** 2) / (2 * prior_sigma ** 2) - 0.5
     n = X.shape[0]
@@ -315,6 +333,7 @@ def structure_bound_exact(terms: Callable[[torch.Tensor], tuple[torch.Tensor, to
     ``terms(Γ)`` returns the expected log-likelihood and the weight KL for each structure (e.g.
     ``gated_linreg_terms``). The two KL terms are the chain rule for ``KL(q(w, Γ) ‖ p(w, Γ|h))``.
     """
+    _check_prob("pi_q", pi_q)
     m = pi_q.numel()
     G = all_structures(m, pi_q.dtype)
     logq = (G * torch.log(pi_q) + (1 - G) * torch.log1p(-pi_q)).sum(1)

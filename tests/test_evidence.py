@@ -297,3 +297,47 @@ def test_evidence_gd_with_hutchinson_probes_approaches_exact_traces():
     drop_hutch = hutch.entropy[-1] - hutch.entropy[0]
     assert abs(float(drop_hutch - drop_exact)) < 0.03 * abs(float(drop_exact))
     assert torch.allclose(drop_exact, 4 * ev.entropy_change_bound(torch.trace(H), torch.trace(H @ H), beta))
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_evidence_gd_on_a_non_quadratic_log_joint_matches_a_hand_written_loop():
+    """A log joint whose Hessian changes with w (logistic likelihood + Gaussian prior): the entropy change of step t
+    must use the Hessian at w_t, before the step (using it after the step, or at the mean, changes the numbers)."""
+    g = torch.Generator().manual_seed(3)
+    X = torch.randn(25, 3, generator=g, dtype=D64)
+    t = (X[:, 0] - X[:, 1] > 0).to(D64)
+
+    def log_joint(w):
+        z = X @ w
+        return (t * z - torch.nn.functional.softplus(z)).sum() - 0.5 * (w @ w)
+
+    beta, steps, r = 0.05, 6, 4
+    mean, std = torch.tensor([0.3, -0.2, 0.1], dtype=D64), 0.8
+    out = ev.evidence_gd(log_joint, mean, std, beta, steps, n_runs=r, generator=torch.Generator().manual_seed(9))
+    eps = torch.randn(r, 3, generator=torch.Generator().manual_seed(9), dtype=D64)
+    W = mean + std * eps
+    S = 0.5 * 3 * (1 + math.log(2 * math.pi)) + 3 * math.log(std)
+    energies, entropies = [], []
+    for step in range(steps + 1):
+        energies.append(sum(float(log_joint(w)) for w in W) / r)
+        entropies.append(S)
+        if step == steps:
+            break
+        dS, new = 0.0, []
+        for w in W:
+            H = -torch.autograd.functional.hessian(log_joint, w)
+            dS += -beta * float(torch.trace(H)) - beta ** 2 * float(torch.trace(H @ H))
+            wg = w.clone().requires_grad_(True)
+            (gr,) = torch.autograd.grad(log_joint(wg), wg)
+            new.append(w + beta * gr)
+        S += dS / r
+        W = torch.stack(new)
+    assert torch.allclose(out.energy, torch.tensor(energies, dtype=D64), atol=1e-10)
+    assert torch.allclose(out.entropy, torch.tensor(entropies, dtype=D64), atol=1e-10)
+    assert torch.allclose(out.log_evidence, out.energy + out.entropy)
+    assert torch.allclose(out.weights, W, atol=1e-12)
+
+
+def test_evidence_gd_needs_a_scalar_log_joint():
+    with pytest.raises(ValueError, match=r"(?s)scalar.*\n.*[а-я]"):
+        ev.evidence_gd(lambda w: -(w * w), torch.zeros(2, dtype=D64), 1.0, 0.1, 2)

@@ -201,3 +201,50 @@ def test_distilled_images_beat_random_real_images_on_digits():
     distilled = hg.distill_dataset(Xtr, ytr, 10, outer_steps=40, init=init, generator=g)
     assert distilled.shape == (10, 64)
     assert accuracy(distilled) > accuracy(init) + 0.15
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_momentum_unroll_matches_a_hand_written_heavy_ball_loop():
+    """v ← μv + ∇L(θ), θ ← θ − ηv from v = 0, written out with autograd (not torch.func), per step."""
+    inner, _, h, w0 = _logistic()
+    lr, mu, T = 0.3, 0.7, 9
+    theta, v = w0.clone(), torch.zeros_like(w0)
+    for _ in range(T):
+        p = theta.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(inner(p, h), p)
+        v = mu * v + g
+        theta = theta - lr * v
+    assert torch.allclose(hg.unroll(inner, w0, h, T, lr, momentum=mu), theta, atol=1e-13, rtol=0)
+    # momentum matters: plain gradient descent differs
+    assert not torch.allclose(hg.unroll(inner, w0, h, T, lr), theta, atol=1e-3)
+
+
+def test_cg_with_maxiter_stops_exactly_there_and_reports_the_true_residual():
+    H = _spd(20, 0.1, 10.0, seed=5)
+    b = torch.randn(20, generator=torch.Generator().manual_seed(1), dtype=D64)
+    for k in (1, 2, 5):
+        with pytest.warns(Warning):
+            res = hg.conjugate_gradient(lambda x: H @ x, b, maxiter=k)
+        assert res.iterations == k and res.converged is False
+        assert res.residual == pytest.approx(float((b - H @ res.x).norm() / b.norm()), rel=1e-9)
+        # CG's k-th iterate minimises the H-norm error over the Krylov space span{b, Hb, …, H^{k−1}b}
+        K = torch.stack([torch.linalg.matrix_power(H, i) @ b for i in range(k)], 1)
+        coef = torch.linalg.solve(K.T @ H @ K, K.T @ b)
+        assert torch.allclose(res.x, K @ coef, atol=1e-8)
+
+
+def test_softmax_regression_weight_decay_adds_half_wd_times_the_squared_norm():
+    g = torch.Generator().manual_seed(0)
+    X, y = torch.randn(7, 3, generator=g, dtype=D64), torch.tensor([0, 1, 2, 0, 1, 2, 0])
+    W = torch.randn(4, 3, generator=g, dtype=D64)
+    logits = X @ W[:-1] + W[-1]
+    ce = -(logits.log_softmax(1)[torch.arange(7), y]).mean()
+    assert float(hg.softmax_regression_loss(W, X, y, weight_decay=0.3)) == pytest.approx(
+        float(ce) + 0.15 * float((W ** 2).sum()), abs=1e-13)
+
+
+@pytest.mark.parametrize("length", [2, 4])
+def test_ridge_rejects_a_weight_decay_vector_of_the_wrong_length(length):
+    Xt, yt, *_ = _ridge()
+    with pytest.raises(ValueError, match=r"(?s)lam.*\n.*[а-я]"):
+        hg.ridge_solution(Xt, yt, torch.ones(Xt.shape[1] + length - 3, dtype=D64))

@@ -203,3 +203,32 @@ def test_complexity_control_larger_lambda_degrades_more_slowly(checkpoint):
     assert acc[:, 0].max() - acc[:, 0].min() < 0.02
     assert acc[2, 1] > acc[1, 1] and acc[2, 1] > acc[0, 1]
     assert acc[2, 1] > 0.9 and acc[0, 1] < acc[0, 0] - 0.05
+
+
+def test_train_hypernet_losses_by_value_against_a_hand_written_loop():
+    """Every logged loss is the stratified Monte-Carlo objective of that step, before its Adam step."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(12, 3, generator=g)
+    y = torch.randint(0, 2, (12,), generator=g)
+    sizes, lam_range, n_l = (3, 2), (0.01, 10.0), 4
+    phi, losses = H.train_hypernet(X, y, sizes, lam_range, steps=5, n_lambdas=n_l, lr=0.05, seed=3, hidden=3)
+    ref = {k: v.clone() for k, v in H.init_hypernet(sizes, (math.log(0.01), math.log(10.0)), 3, 3).items()}
+    params = [v.requires_grad_(True) for k, v in ref.items() if k != "log_range"]
+    opt = torch.optim.Adam(params, lr=0.05)
+    gen = torch.Generator().manual_seed(4)
+    expected = []
+    for _ in range(5):
+        u = (torch.arange(n_l) + torch.rand(n_l, generator=gen)) / n_l
+        lam = torch.exp(math.log(0.01) + u * (math.log(10.0) - math.log(0.01)))
+        per = []
+        for j in range(n_l):
+            w = H.hypernet_weights(ref, lam[j])[0]
+            W, b = w[:6].reshape(2, 3), w[6:]
+            ce = torch.nn.functional.cross_entropy(X @ W.T + b, y)
+            per.append(ce + lam[j] * (W ** 2).sum() / 12)
+        loss = torch.stack(per).mean()
+        expected.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert losses == pytest.approx(expected, rel=1e-5)

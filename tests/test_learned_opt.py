@@ -153,3 +153,34 @@ def test_meta_training_makes_a_useful_optimizer():
     assert curve[-1].mean() < 0.5 * curve[0].mean(), (curve[0].mean(), curve[-1].mean())
     with pytest.raises(ValueError, match="multiple"):
         lo.meta_train_lstm(phi, sample, 1, horizon=30, truncation=20)
+
+
+def test_meta_train_lstm_history_holds_the_mean_loss_over_the_horizon_by_value():
+    """History by value (not only its length): iteration i's entry is the mean of f over all problems and all
+    `horizon` steps, with an Adam step on Σ_{t in window} mean_i f_i(θ_t) after each truncation window."""
+    def problems(seed):
+        W, y = lo.random_quadratics(3, 2, torch.Generator().manual_seed(seed))
+        return lo.quadratic_problems(W, y), torch.zeros(3, 2)
+
+    seeds = iter(range(10, 13))
+    phi0 = lo.init_lstm_optimizer(hidden=4, layers=1, generator=torch.Generator().manual_seed(0))
+    phi0["out.weight"] = torch.full((1, 4), 0.5)
+    phi, history = lo.meta_train_lstm(phi0, lambda: problems(next(seeds)), 3, horizon=4, truncation=2,
+                                      meta_lr=1e-2)
+    ref = {k: v.detach().clone().requires_grad_(True) for k, v in phi0.items()}
+    opt = torch.optim.Adam(ref.values(), lr=1e-2)
+    expected = []
+    for seed in range(10, 13):
+        loss_fn, theta = problems(seed)
+        state, seen = None, []
+        for _ in range(2):
+            losses, theta, state = lo.unroll(ref, loss_fn, theta, 2, state)
+            opt.zero_grad()
+            losses.sum(0).mean().backward()
+            opt.step()
+            seen.append(losses.detach())
+            theta, state = theta.detach(), tuple(s.detach() for s in state)
+        expected.append(float(torch.cat(seen).mean()))
+    assert history == pytest.approx(expected, rel=1e-6)
+    assert all(torch.allclose(phi[k], ref[k].detach()) for k in phi)
+    assert len(set(round(h, 6) for h in history)) == 3  # the problems differ: a constant history would be a bug

@@ -251,3 +251,35 @@ def test_mean_ci95():
     m, c = meta.mean_ci95(torch.tensor([1.0, 2.0, 3.0, 4.0]))
     assert m == pytest.approx(2.5)
     assert c == pytest.approx(1.96 * 1.2909944 / 2, rel=1e-6)
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_reptile_history_and_parameters_match_a_hand_written_loop():
+    """meta_train(method="reptile"): the history holds each iteration's pre-update query loss, and θ moves by
+    ε·(mean adapted weights − θ), each task adapted by k SGD steps on its support and query sets joined."""
+    loss = lambda p, x, y: ((x @ p["w"] + p["b"] - y) ** 2).mean()  # noqa: E731
+    g = torch.Generator().manual_seed(0)
+    batches = [tuple(torch.randn(3, 5, k, generator=g, dtype=torch.float64) for k in (2, 1, 2, 1)) for _ in range(4)]
+    it = iter(batches)
+    theta0 = {"w": torch.tensor([[0.5], [-0.3]], dtype=torch.float64), "b": torch.tensor([0.1], dtype=torch.float64)}
+    lr, k, eps = 0.1, 2, 0.5
+    out, history = meta.meta_train(loss, theta0, lambda: next(it), 4, method="reptile", inner_lr=lr, steps=k,
+                                   epsilon=eps)
+    w, b = theta0["w"].clone(), theta0["b"].clone()
+    expected = []
+    for xs, ys, xq, yq in batches:
+        expected.append(float(sum(((xq[i] @ w + b - yq[i]) ** 2).mean() for i in range(3)) / 3))
+        adapted_w, adapted_b = [], []
+        for i in range(3):
+            x, y = torch.cat([xs[i], xq[i]]), torch.cat([ys[i], yq[i]])
+            wi, bi = w.clone(), b.clone()
+            for _ in range(k):
+                r = x @ wi + bi - y
+                gw, gb = 2 * x.T @ r / r.numel(), 2 * r.mean(0)
+                wi, bi = wi - lr * gw, bi - lr * gb
+            adapted_w.append(wi)
+            adapted_b.append(bi)
+        w = w + eps * (torch.stack(adapted_w).mean(0) - w)
+        b = b + eps * (torch.stack(adapted_b).mean(0) - b)
+    assert history == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert torch.allclose(out["w"], w, atol=1e-12) and torch.allclose(out["b"], b, atol=1e-12)

@@ -202,3 +202,66 @@ def test_horseshoe_prior_draws_are_half_cauchy_scale_mixtures():
     ratio = (w.abs() / w.abs().median()).quantile(torch.tensor([0.25, 0.75]))
     ratio_ref = (ref / ref.median()).quantile(torch.tensor([0.25, 0.75]))
     assert torch.allclose(ratio, ratio_ref, rtol=0.08)
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_obd_with_l2_uses_the_hessian_of_the_penalised_loss_h_plus_2_l2():
+    """prune_logreg("obd", l2 > 0) ranks by diag ∇²(CE + l2ΣW²)·W²/2, the diagonal from autograd's full Hessian."""
+    X, y, k = _data(seed=3, d=8)
+    X = X * torch.linspace(0.2, 3, 8, dtype=torch.float64)  # features of different scales: h varies
+    l2 = 0.1
+    W, b = T.train_logreg(X, y, k, l2=l2, epochs=300)
+    H = torch.autograd.functional.hessian(lambda v: T.logreg_loss(v.reshape(W.shape), b, X, y, l2=l2),
+                                          W.reshape(-1))
+    sal = torch.diagonal(H).reshape(W.shape) * W ** 2 / 2
+    sal_wrong = (P.logreg_hessian_diag(W, b, X) + l2) * W ** 2 / 2  # h + l2 (a dropped factor 2)
+    differs = False
+    for fraction in (0.2, 0.4, 0.6, 0.8):
+        Wp, _ = P.prune_logreg("obd", fraction, W=W, b=b, X_train=X, y_train=y, n_classes=k, l2=l2)
+        assert torch.equal(Wp != 0, P.saliency_mask(sal, fraction))
+        differs |= not torch.equal(P.saliency_mask(sal, fraction), P.saliency_mask(sal_wrong, fraction))
+    assert differs  # the test can tell h + 2·l2 from h + l2
+
+
+@pytest.mark.parametrize("shapes", [((3,), (2,), (4, 3)), ((2, 3), (2,), (3,)), ((2, 3), (2,), (4, 2)),
+                                    ((2, 3), (3,), (4, 3)), ((2, 3), (2, 1), (4, 3))])
+def test_logreg_hessian_diag_checks_every_shape(shapes):
+    W, b, X = (torch.zeros(s, dtype=torch.float64) for s in shapes)
+    with pytest.raises(ValueError, match=r"(?s)W \[K, d\].*\n.*[а-я]"):
+        P.logreg_hessian_diag(W, b, X)
+
+
+@pytest.mark.parametrize("q", [-1, 4, 9])
+def test_obs_prune_rejects_an_index_out_of_range(q):
+    with pytest.raises(ValueError, match=r"(?s)q = .*\n.*[а-я]"):
+        P.obs_prune(torch.ones(4, dtype=torch.float64), torch.eye(4, dtype=torch.float64), q)
+
+
+def test_horseshoe_draws_against_a_hand_written_sampler():
+    """w_ij = s z_i ŵ_ij with s = λ₀|N₁/N₂|, z_i = |N/N| and ŵ ~ N(0, 1), drawn in this order from one stream."""
+    out = P.sample_horseshoe_weights(4, 3, global_scale=0.7, generator=torch.Generator().manual_seed(5))
+    g = torch.Generator().manual_seed(5)
+    s = 0.7 * (torch.randn(1, generator=g) / torch.randn(1, generator=g)).abs()
+    z = (torch.randn(4, 1, generator=g) / torch.randn(4, 1, generator=g)).abs()
+    assert torch.equal(out, s * z * torch.randn(4, 3, generator=g))
+
+
+@pytest.mark.parametrize("w_shape, h_shape", [((3,), (2,)), ((2,), (3,)), ((2, 3), (3, 2))])
+def test_obd_saliency_rejects_mismatched_shapes_either_way(w_shape, h_shape):
+    with pytest.raises(ValueError, match=r"(?s)same shape.*\n.*[а-я]"):
+        P.obd_saliency(torch.ones(w_shape), torch.ones(h_shape))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (1, 3), (2, 2)])
+def test_prune_logreg_saliency_must_be_shaped_like_w(shape):
+    X, y, k = _data(k=2)
+    W, b = torch.ones(2, 5, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(ValueError, match="saliency"):
+        P.prune_logreg("saliency", 0.5, W=W, b=b, X_train=X, y_train=y, n_classes=k,
+                       saliency=torch.ones(shape, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("n", [-1, 4, 10])
+def test_obs_prune_many_rejects_a_count_out_of_range(n):
+    with pytest.raises(ValueError, match=r"(?s)n = .*\n.*[а-я]"):
+        P.obs_prune_many(torch.ones(3, dtype=torch.float64), torch.eye(3, dtype=torch.float64), n)

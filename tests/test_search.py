@@ -253,3 +253,32 @@ def test_coarse_to_fine_fixes_choices_after_the_first_round():
     assert {t.config["act"] for t in trials[8:]} == {best_act}
     with pytest.raises(ValueError, match="shrink"):
         search.coarse_to_fine(quadratic, SQUARE, 2, 2, shrink=1.0)
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_evolution_removes_the_oldest_member_not_the_worst():
+    """Regularised evolution against a hand-written loop with the same random stream: the population is a queue
+    (the oldest leaves); removing the worst instead gives different trials on this objective."""
+    def reference(aging):
+        rng = np.random.default_rng(5)
+        trials = []
+        for _ in range(6):
+            config = search.sample_config(SQUARE, rng)
+            trials.append(search.Trial(config, quadratic(config)))
+        population = list(trials)
+        while len(trials) < 40:
+            picks = rng.choice(len(population), size=3, replace=False)
+            parent = min((population[int(i)] for i in picks), key=lambda t: t.loss)
+            child_config = search.mutate(SQUARE, parent.config, rng, 0.1)
+            child = search.Trial(child_config, quadratic(child_config))
+            trials.append(child)
+            if aging:
+                population = population[1:] + [child]
+            else:
+                worst = max(range(len(population)), key=lambda i: population[i].loss)
+                population = population[:worst] + population[worst + 1:] + [child]
+        return trials
+
+    got = search.evolutionary_search(quadratic, SQUARE, 40, population_size=6, tournament_size=3, seed=5)
+    assert [(t.config, t.loss) for t in got] == [(t.config, t.loss) for t in reference(True)]
+    assert [t.config for t in got] != [t.config for t in reference(False)]

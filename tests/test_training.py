@@ -126,3 +126,50 @@ def test_adam_matches_torch_optim_adam():
             ((A @ p) ** 4).sum().backward()
             opt.step()
     assert torch.allclose(p1, p2, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------ independent references (issue 13)
+def test_lipschitz_bound_is_attained_for_two_classes_at_zero():
+    """At W = 0, b = 0 with two classes, p = (½, ½) and diag p − ppᵀ has eigenvalue exactly ½, so the largest
+    eigenvalue of the autograd Hessian equals Böhning's bound: the bound is exact, not just an upper bound."""
+    g = torch.Generator().manual_seed(0)
+    for n, d in ((1, 1), (3, 2), (5, 3)):
+        X = torch.randn(n, d, generator=g, dtype=torch.float64)
+        y = torch.randint(0, 2, (n,), generator=g)
+        f = lambda v: T.logreg_loss(v[:2 * d].reshape(2, d), v[2 * d:], X, y)  # noqa: E731
+        H = torch.autograd.functional.hessian(f, torch.zeros(2 * d + 2, dtype=torch.float64))
+        assert float(torch.linalg.eigvalsh(H)[-1]) == pytest.approx(T.lipschitz_logreg(X), rel=1e-12)
+        # with l2 the penalty's Hessian 2·l2·I on W lifts it by at most 2·l2
+        fl = lambda v: T.logreg_loss(v[:2 * d].reshape(2, d), v[2 * d:], X, y, l2=0.2)  # noqa: E731
+        Hl = torch.autograd.functional.hessian(fl, torch.zeros(2 * d + 2, dtype=torch.float64))
+        top = float(torch.linalg.eigvalsh(Hl)[-1])
+        assert top <= T.lipschitz_logreg(X, l2=0.2) + 1e-12
+        assert T.lipschitz_logreg(X, l2=0.2) == pytest.approx(T.lipschitz_logreg(X) + 0.4, rel=1e-12)
+
+
+def test_adam_with_a_zero_gradient_coordinate_matches_torch_optim_adam():
+    grads = [torch.tensor([1.0, 0.0, -2.0]), torch.tensor([0.5, 0.0, 0.0]), torch.tensor([0.0, 0.0, 3.0]),
+             torch.tensor([-1.0, 0.0, 0.0])]
+    a = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64, requires_grad=True)
+    b = a.detach().clone().requires_grad_(True)
+    mine, ref = T.Adam([a], lr=0.01, betas=(0.8, 0.95), eps=1e-6), torch.optim.Adam([b], lr=0.01, betas=(0.8, 0.95),
+                                                                                    eps=1e-6)
+    for gr in grads:
+        a.grad, b.grad = gr.double().clone(), gr.double().clone()
+        mine.step()
+        ref.step()
+        assert torch.allclose(a, b, atol=1e-15, rtol=0)
+    assert float(a[1]) == 0.2  # a coordinate that never had a gradient does not move
+    assert float(a[2]) != 0.3
+
+
+def test_mlp_loss_l2_term_and_train_logreg_step_size_by_hand():
+    params = T.init_mlp((3, 4, 2), seed=1, dtype=torch.float64)
+    X = torch.randn(5, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    y = torch.tensor([0, 1, 1, 0, 1])
+    ce = F.cross_entropy(T.mlp_forward(params, X), y)
+    expected = ce + 0.3 * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+    assert float(T.mlp_loss(params, X, y, l2=0.3)) == pytest.approx(float(expected), abs=1e-13)
+    for lr in (0.0, -0.5, float("nan")):
+        with pytest.raises(ValueError, match="lr"):
+            T.train_logreg(X, y, 2, lr=lr, epochs=1)

@@ -1,0 +1,165 @@
+"""Mutation score of the library's fast tests, per module (a benchmark, not a CI gate).
+
+For each module ``metaopt_lib/<name>.py`` the script lets cosmic-ray (pinned in ``requirements-bench.txt``)
+generate every mutant (replaced operators, numbers, comparisons, booleans, ``break``/``continue``, loops that run
+zero times, ...), draws a seeded sample of them (the whole run over 2 cores takes hours: about 10 s of pytest per
+mutant), applies each to a scratch copy of the repository and runs the module's fast tests against it:
+``tests/test_<name>.py`` plus the module's classes in ``tests/test_validation.py`` and ``tests/test_properties.py``.
+A mutant is *killed* when a test fails (or the run times out), *survives* when all pass. It prints, per module,
+
+    module  mutants  sampled  killed  survived  incompetent  score
+
+where score = killed / (killed + survived); survivors that are plainly equivalent (``|`` → ``*`` inside a type
+annotation, which ``from __future__ import annotations`` never evaluates) are counted apart as "equiv.". It writes the survivors (line, operator, diff) to ``--out`` for the
+reasons to be read one by one (some are equivalent mutants: ``x * 1.0`` for ``x / 1.0``, a tie-break that no
+input can reach, ...).
+
+    python benchmarks/mutation_score.py                       # every algorithm module, 40 mutants each
+    python benchmarks/mutation_score.py hypergrad evidence --sample 0 --timeout 120   # all mutants of two modules
+    python benchmarks/mutation_score.py --rev HEAD~5 search    # the score of an older commit (before/after)
+
+``make mutation`` runs it; nothing here runs in CI (it is not part of ``make test``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ("hypergrad", "evidence", "variational", "pruning", "search", "compression", "training", "meta",
+           "learned_opt", "hypernet", "structure", "tasks", "data", "seeding")
+
+
+def _copy_tree(dest: Path, rev: str | None) -> None:
+    """The library and its tests at ``rev`` (``git archive``) or as in the working tree."""
+    if rev:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "metaopt_lib", "tests", "pyproject.toml"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    else:
+        for part in ("metaopt_lib", "tests"):
+            shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+
+
+def _test_targets(work: Path, name: str) -> list[str]:
+    targets = [f"tests/test_{name}.py"] if (work / "tests" / f"test_{name}.py").exists() else []
+    cls = "Test" + "".join(part.capitalize() for part in name.split("_"))
+    for extra in ("test_validation.py", "test_properties.py"):
+        path = work / "tests" / extra
+        if path.exists() and f"class {cls}" in path.read_text():
+            targets.append(f"tests/{extra}::{cls}")
+    return targets
+
+
+def _in_annotation(diff: str, operator: str) -> bool:
+    """An equivalent mutant that needs no reading: ``X | Y`` → ``X * Y`` inside a signature's type annotation,
+    which ``from __future__ import annotations`` keeps as a string that nothing evaluates."""
+    changed = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return "BitOr" in operator and all(line.startswith("def ") or line.endswith(":") and "->" in line
+                                       for line in changed)
+
+
+def run_module(name: str, work: Path, sample: int, seed: int, timeout: float) -> dict:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+
+    targets = _test_targets(work, name)
+    if not targets:
+        return {"module": name, "error": "no tests"}
+    python = sys.executable
+    test_cmd = f"{python} -m pytest -x -q -p no:cacheprovider -p no:randomly " + " ".join(targets)
+    cfg = work / f"cr_{name}.toml"
+    cfg.write_text(f"""[cosmic-ray]
+module-path = "metaopt_lib/{name}.py"
+timeout = {timeout}
+excluded-modules = []
+test-command = "{test_cmd}"
+
+[cosmic-ray.distributor]
+name = "local"
+""")
+    db_path = work / f"cr_{name}.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(work), "OMP_NUM_THREADS": "1", "HYPOTHESIS_PROFILE": "mutation"}
+    subprocess.run([python, "-m", "cosmic_ray.cli", "init", str(cfg), str(db_path)], cwd=work, env=env, check=True,
+                   capture_output=True)
+    with use_db(str(db_path), WorkDB.Mode.open) as db:
+        items = sorted(db.work_items, key=lambda w: (str(w.mutations[0].operator_name), w.mutations[0].start_pos,
+                                                     w.mutations[0].occurrence))
+        chosen = items if sample <= 0 or sample >= len(items) else random.Random(seed).sample(items, sample)
+        chosen_ids = {w.job_id for w in chosen}
+        skipped = [w.job_id for w in items if w.job_id not in chosen_ids]
+        if skipped:
+            db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
+    start = time.time()
+    subprocess.run([python, "-m", "cosmic_ray.cli", "exec", str(cfg), str(db_path)], cwd=work, env=env,
+                   capture_output=True)
+    elapsed = time.time() - start
+    killed = survived = incompetent = 0
+    survivors, equivalent = [], []
+    with use_db(str(db_path), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            if result.test_outcome == TestOutcome.SURVIVED:
+                m = item.mutations[0]
+                entry = {"line": m.start_pos[0], "operator": m.operator_name, "diff": result.diff}
+                if _in_annotation(result.diff or "", m.operator_name):
+                    equivalent.append(entry)
+                    continue
+                survived += 1
+                survivors.append(entry)
+            elif result.test_outcome == TestOutcome.INCOMPETENT:
+                incompetent += 1
+            else:
+                killed += 1
+    judged = killed + survived
+    return {"module": name, "mutants": len(items), "sampled": len(chosen), "killed": killed, "survived": survived,
+            "incompetent": incompetent, "score": killed / judged if judged else None, "seconds": round(elapsed),
+            "equivalent": len(equivalent), "tests": targets,
+            "survivors": sorted(survivors, key=lambda s: s["line"])}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", default=list(MODULES))
+    ap.add_argument("--sample", type=int, default=40, help="mutants drawn per module (0 = all)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=90.0, help="seconds per mutant's test run (then: killed)")
+    ap.add_argument("--rev", default=None, help="a git revision to measure instead of the working tree")
+    ap.add_argument("--out", default=None, help="JSON file for the per-module results and the survivors")
+    args = ap.parse_args(argv)
+    unknown = set(args.modules) - set(MODULES)
+    if unknown:
+        ap.error(f"unknown modules {sorted(unknown)}; choose from {MODULES}")
+    results = []
+    print(f"{'module':<12} {'mutants':>7} {'sampled':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} {'incomp.':>7} "
+          f"{'score':>6} {'time':>6}", flush=True)
+    for name in args.modules:
+        with tempfile.TemporaryDirectory(prefix=f"mut_{name}_") as tmp:
+            work = Path(tmp)
+            _copy_tree(work, args.rev)
+            r = run_module(name, work, args.sample, args.seed, args.timeout)
+        results.append(r)
+        if "error" in r:
+            print(f"{name:<12} {r['error']}", flush=True)
+        else:
+            score = "n/a" if r["score"] is None else f"{100 * r['score']:.0f}%"
+            print(f"{name:<12} {r['mutants']:>7} {r['sampled']:>7} {r['killed']:>6} {r['survived']:>8} "
+                  f"{r['equivalent']:>6} {r['incompetent']:>7} {score:>6} {r['seconds']:>5}s", flush=True)
+        if args.out:
+            Path(args.out).write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
