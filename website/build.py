@@ -410,8 +410,31 @@ def build(out: Path, work: Path, root: Path = ROOT, jobs: int = 2, langs=LANGS) 
             _wait(procs.pop(0), report, work)
     while procs:
         _wait(procs.pop(0), report, work)
+    for lang in langs:
+        prune_stale_pages(out / lang, work / "src" / lang)
+    # MyST-NB also writes the executed notebooks next to the output folder; the site does not link them
+    shutil.rmtree(out / "jupyter_execute", ignore_errors=True)
     write_if_changed(out / "index.html", INDEX_HTML)
     return report
+
+
+SPHINX_PAGES = {"genindex", "search", "py-modindex"}
+
+
+def prune_stale_pages(site: Path, src: Path) -> None:
+    """Remove pages whose source is gone (a lecture renamed or split) and downloads no page links: Sphinx never
+    deletes an output file."""
+    docs = {p.relative_to(src).with_suffix("").as_posix() for p in src.rglob("*") if p.suffix in (".md", ".ipynb")}
+    for page in site.rglob("*.html"):
+        name = page.relative_to(site).with_suffix("").as_posix()
+        if name not in docs and name not in SPHINX_PAGES and not name.startswith("_"):
+            page.unlink()
+    linked = set()
+    for page in site.rglob("*.html"):
+        linked.update(re.findall(r"_downloads/(\w+)/", page.read_text(encoding="utf-8")))
+    for folder in (site / "_downloads").glob("*"):  # downloads of an older build (Sphinx keeps them too)
+        if folder.is_dir() and folder.name not in linked:
+            shutil.rmtree(folder)
 
 
 def _wait(item, report, work: Path) -> None:
