@@ -256,6 +256,7 @@ def open_page(page, url: str) -> tuple[dict, list[str]]:
         page.goto(url, wait_until="load")
         if page.evaluate("() => typeof window.MathJax === 'object' && !!window.MathJax.startup"):
             page.evaluate("() => window.MathJax.startup.promise")
+        page.evaluate("() => document.fonts.ready.then(() => true)")  # MathJax's fonts, requested while typesetting
         return page.evaluate(PAGE_STATE), problems
     finally:
         for event, handler in handlers.items():
@@ -339,12 +340,17 @@ def test_search_finds_a_term(site, server, page, lang, query, expected):
 
 
 def test_screenshots(site, server, page):
-    """A lecture page in each language, for a person to look at (build/site-work/screenshots/)."""
+    """A lecture page in each language, for a person to look at (build/site-work/screenshots/): its top (title,
+    the JupyterLab note, the language switch) and its first widget's static figure."""
     out = WORK / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     stem = lectures("en")[0]
     for lang in LANGS:
         open_page(page, f"{server}/{lang}/lectures/{stem}.html")
-        page.locator("img").first.scroll_into_view_if_needed()
-        page.screenshot(path=str(out / f"{lang}-{stem}.png"))
-        assert (out / f"{lang}-{stem}.png").stat().st_size > 10_000
+        page.screenshot(path=str(out / f"{lang}-{stem}-top.png"))
+        page.get_by_text(STATIC_WIDGET_NOTE[lang]).first.scroll_into_view_if_needed()
+        page.mouse.wheel(0, -500)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(out / f"{lang}-{stem}-widget.png"))
+        for kind in ("top", "widget"):
+            assert (out / f"{lang}-{stem}-{kind}.png").stat().st_size > 10_000
