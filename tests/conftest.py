@@ -31,6 +31,8 @@ def _torch_global_state():
 # single process. Run side by side, a grading batch (two sandboxed kernels) starved a timed lecture from 10 s to 70 s.
 _SERIAL_HEAVY = ("test_lectures.py::test_lecture_executes_in_time", "test_assignments.py::test_nbgrader_pipeline",
                  "test_autograder.py::", "test_autograder_sample_class.py::", "test_sandbox.py::",
+                 "test_grading_class.py::", "test_grader_views.py::",
+                 "test_submission_path.py::test_the_submitted_zip_is_graded",
                  "test_site.py::")  # the website: one build (executes every lecture) and one browser
 
 

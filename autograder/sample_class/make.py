@@ -2,7 +2,7 @@
 
     python autograder/sample_class/make.py [--output DIR] [--course-root ROOT]
 
-Writes ``roster.csv`` (Cyrillic and Latin surnames chosen so that the seed's crc32 formula gives each student
+Writes ``roster.csv`` (Cyrillic and Latin surnames chosen so that the homework's crc32 formula gives each student
 the variant the plan below needs) and ``submissions/`` (one folder or one zip per student id) built from the
 first theory and the first practice assignment that exist (``T`` and ``P``):
 
@@ -76,7 +76,8 @@ WRONG_VARIANT = "s06"
 EXPECTED = {  # student: {assignment key: status}; the tests check these and the scores' relations
     "s01": {"T": "graded", "P": "graded"}, "s02": {"T": "graded"}, "s03": {"P": "graded"},
     "s04": {"T": "timeout"}, "s05": {"T": "invalid_notebook"}, "s06": {"T": "wrong_variant"},
-    "s07": {"P": "tampered"}, "s08": {"T": "tampered"}, "s09": {"T": "tampered"},
+    "s07": {"P": "tampered"}, "s08": {"T": "tampered"},
+    "s09": {"T": "graded"},  # hidden tracebacks change no verdict (decided outside the kernel): graded on its values
 }
 
 

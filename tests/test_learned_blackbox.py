@@ -1,0 +1,58 @@
+"""metaopt_lib.learned_blackbox against independent ground truths: the RBF covariance that random Fourier features
+approximate, the consistency of a rollout with direct evaluation, and random search as the baseline to beat."""
+
+import math
+
+import pytest
+import torch
+
+from metaopt_lib import learned_blackbox as lb
+
+
+def test_random_fourier_features_have_the_rbf_covariance():
+    n, ell = 20000, 0.2
+    f = lb.gp_prior_functions(n, ell, features=64, generator=torch.Generator().manual_seed(0))
+    for x, x2 in ((0.3, 0.3), (0.3, 0.45), (0.1, 0.6)):
+        a, b = f(torch.full((n,), x)), f(torch.full((n,), x2))
+        cov = float((a * b).mean())
+        assert cov == pytest.approx(math.exp(-(x - x2) ** 2 / (2 * ell ** 2)), abs=0.04), (x, x2, cov)
+
+
+def test_rollout_queries_lie_in_the_box_and_values_are_the_functions():
+    torch.manual_seed(0)
+    model = lb.RNNBlackBoxOptimizer(8)
+    f = lb.gp_prior_functions(5, generator=torch.Generator().manual_seed(1))
+    xs, ys = model.rollout(f, 5, 4)
+    assert xs.shape == ys.shape == (4, 5) and bool(((xs > 0) & (xs < 1)).all())
+    for t in range(4):
+        torch.testing.assert_close(ys[t], f(xs[t]))
+    assert lb.grid_minimum(f, 5).shape == (5,)
+    assert bool((lb.grid_minimum(f, 5) <= ys.min(0).values + 1e-6).all())
+
+
+def test_meta_training_beats_random_search_on_new_functions():
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    model = lb.RNNBlackBoxOptimizer(32)
+    history = lb.train_rnn_optimizer(model, lambda: lb.gp_prior_functions(64, generator=gen), 150, horizon=8)
+    assert sum(history[-20:]) / 20 < sum(history[:20]) / 20
+    ge = torch.Generator().manual_seed(7)
+    f = lb.gp_prior_functions(400, generator=ge)
+    f_min = lb.grid_minimum(f, 400)
+    with torch.no_grad():
+        _, ys = model.rollout(f, 400, 8)
+    rnn = (ys.min(0).values - f_min).median()
+    rand = (torch.stack([f(torch.rand(400, generator=ge)) for _ in range(8)]).min(0).values - f_min).median()
+    assert float(rnn) < 0.7 * float(rand), (float(rnn), float(rand))
+
+
+@pytest.mark.parametrize("call, fragment", [
+    (lambda: lb.gp_prior_functions(0), "n must"),
+    (lambda: lb.gp_prior_functions(3, lengthscale=-1.0), "lengthscale"),
+    (lambda: lb.gp_prior_functions(3)(torch.zeros(2)), "one point"),
+    (lambda: lb.RNNBlackBoxOptimizer(4).rollout(lb.gp_prior_functions(2), 2, 0), "horizon"),
+])
+def test_bad_input_gets_a_bilingual_message(call, fragment):
+    with pytest.raises(ValueError, match=fragment) as err:
+        call()
+    assert any("а" <= ch <= "я" for ch in str(err.value).lower())
