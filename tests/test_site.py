@@ -208,8 +208,8 @@ def test_lectures_link_the_library_functions_they_use(site):
                 target = (site / lang / "lectures" / page).resolve()
                 assert f'id="{anchor}"' in target.read_text("utf-8"), href
             for module, name in imported:  # e.g. `from metaopt_lib.widgets import interact` is linked
-                qual = f"metaopt_lib.{module}.{name}" if module else None
-                if qual and qual in " ".join(links):
+                qual = f"metaopt_lib.{module}.{name}" if module else f"metaopt_lib.{name}."  # a name, or a module
+                if qual in " ".join(links):
                     break
             else:
                 pytest.fail(f"{lang}/{stem}: none of its `from metaopt_lib… import` names is linked: {imported}")
