@@ -10,7 +10,7 @@ WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench mutation clean-venv
+.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench mutation clean-venv site
 
 help:
 	@echo "make demo          build lectures, release assignments, autograde the sample class (the main job)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab           open JupyterLab on the course (formgrader included)"
 	@echo "make lectures      regenerate lectures/en and lectures/ru from lectures/src"
 	@echo "make student-dist  build the student distribution (dist/student, dist/metaopt-student.zip)"
+	@echo "make site          build the course website, executed lectures in EN and RU (build/site/index.html)"
 	@echo "make bench         run the benchmarks (installs the benchmark-only peers higher/torchopt)"
 	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray; hours; not CI)"
 
@@ -57,6 +58,10 @@ check-lectures: $(STAMP)
 
 student-dist: $(STAMP)
 	$(PY) -m metaopt_lib student-dist
+
+# The course website (website/README.md): offline, both languages, lecture outputs cached in build/site-work.
+site: $(STAMP)
+	$(PY) website/build.py
 
 # Regenerate the sample class after changing theory_1/practice_1 (a test checks it is up to date).
 sample-class: $(STAMP)

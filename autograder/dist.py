@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ZIP_NAME = "metaopt-student.zip"
 ZIP_TOP = "metaopt-student"
 # copied as they are (folders recursively); everything else of the repository stays out
-COPY = ("lectures", "assignments", "metaopt_lib", "requirements.txt", "environment.yml")
+# (website/: `make site` builds the course website offline, see website/README.md)
+COPY = ("lectures", "assignments", "metaopt_lib", "requirements.txt", "environment.yml", "website")
 NEVER = ("solutions", "autograder", "nbgrader_config.py", "tests", "scripts", "benchmarks", ".ci", "gradebook.db")
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".virtual_documents"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
@@ -51,7 +52,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv lab variant lectures submit clean-venv
+.PHONY: help venv lab variant lectures submit site clean-venv
 
 help:
 	@echo "make lab                                    set up (first time) and open JupyterLab on the course"
@@ -59,6 +60,7 @@ help:
 	@echo "make submit ASSIGNMENT=practice_1           zip assignments/practice_1 into <student_id>-practice_1.zip"
 	@echo "make lectures                               regenerate lectures/en and lectures/ru from lectures/src"
 	@echo "make venv                                   only create .venv (torch CPU + pinned requirements)"
+	@echo "make site                                   the course website, offline (build/site/index.html)"
 
 venv: $(STAMP)
 
@@ -83,6 +85,9 @@ variant: $(STAMP)
 lectures: $(STAMP)
 	$(PY) -m metaopt_lib lectures build
 
+site: $(STAMP)
+	$(PY) website/build.py
+
 submit:
 	@test -n "$(ASSIGNMENT)" -a -d "assignments/$(ASSIGNMENT)" || { \
 	  echo "usage: make submit ASSIGNMENT=<folder in assignments/, e.g. practice_1> [STUDENT_ID=<id>]"; \
@@ -97,6 +102,7 @@ clean-venv:
 """
 
 STUDENT_GITIGNORE = """.venv/
+build/
 __pycache__/
 *.pyc
 .ipynb_checkpoints/

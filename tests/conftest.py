@@ -32,7 +32,8 @@ def _torch_global_state():
 _SERIAL_HEAVY = ("test_lectures.py::test_lecture_executes_in_time", "test_assignments.py::test_nbgrader_pipeline",
                  "test_autograder.py::", "test_autograder_sample_class.py::", "test_sandbox.py::",
                  "test_grading_class.py::", "test_grader_views.py::",
-                 "test_submission_path.py::test_the_submitted_zip_is_graded")
+                 "test_submission_path.py::test_the_submitted_zip_is_graded",
+                 "test_site.py::")  # the website: one build (executes every lecture) and one browser
 
 
 def pytest_collection_modifyitems(config, items):
