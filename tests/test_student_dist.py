@@ -311,3 +311,47 @@ def test_student_jupyterlab_has_no_instructor_nbgrader_tools(built, tmp_path):
     for name in dist.INSTRUCTOR_SERVER_EXTENSIONS:
         assert name not in text, name
     assert "No nbgrader_config.py" not in text
+
+
+def test_validate_lists_unanswered_written_answers(built, tmp_path):
+    """nbgrader's Validate with the distribution's configuration (``nbgrader validate``, as the Validate button runs
+    it): a notebook whose code is right but whose written answer still reads YOUR ANSWER HERE fails and names it;
+    once written, "Success!". Without the shipped configuration the same notebook passes (the issue's report)."""
+    folder, _ = built
+
+    def meta(gid, **kw):
+        return {"nbgrader": {"grade_id": gid, "schema_version": 3, "task": False, "grade": False,
+                             "solution": False, "locked": False, **kw}}
+
+    def notebook(written: str):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_code_cell("def double(x):\n    return 2 * x", metadata=meta("double", solution=True)),
+            nbformat.v4.new_code_cell('from metaopt_lib.grading import check_close\n'
+                                      'check_close("test_double:three", double(3.0), 6.0)',
+                                      metadata=meta("test_double", grade=True, locked=True, points=1)),
+            nbformat.v4.new_markdown_cell(written, metadata=meta("conclusions", grade=True, solution=True,
+                                                                  points=2)),
+            nbformat.v4.new_code_cell('from metaopt_lib.selfcheck import run_checks\nrun_checks("toy")',
+                                      metadata=meta("selfcheck", locked=True)),
+        ]
+        path = tmp_path / "toy.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    def validate(config_dir):
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "PYTHONPATH": str(ROOT),
+               "OMP_NUM_THREADS": "1"}
+        return subprocess.run([sys.executable, "-m", "nbgrader", "validate", "toy.ipynb"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    notebook("YOUR ANSWER HERE")
+    out = validate(folder / ".jupyter")
+    assert "Success!" not in out.stdout and "VALIDATION FAILED" in out.stdout, out.stdout + out.stderr
+    assert "conclusions" in out.stdout and "не сделано" in out.stdout
+    empty = tmp_path / "no-config"
+    empty.mkdir()
+    assert "Success!" in validate(empty).stdout  # what nbgrader says by itself
+    notebook("The bound is tight when the prior matches the data.")
+    out = validate(folder / ".jupyter")
+    assert "Success!" in out.stdout, out.stdout + out.stderr
