@@ -124,7 +124,8 @@ INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrad
 INSTRUCTOR_LAB_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
                           "@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list",
                           "@jupyter/nbgrader:menu")
-STUDENT_NBGRADER_CONFIG = """# nbgrader configuration of the student's JupyterLab (make lab sets JUPYTER_CONFIG_DIR to this folder).
+STUDENT_NBGRADER_CONFIG = """# nbgrader configuration of the student's JupyterLab
+# (make lab sets JUPYTER_CONFIG_DIR to this folder).
 # Only the Validate button uses it; grading runs on the instructor's side with the instructor's configuration.
 c = get_config()  # noqa: F821
 # nbgrader cannot check a written (Markdown) answer; with validate_all, a code cell that writes to stderr fails
