@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutants", nargs="*", help=f"MUTANTS tables (default: {', '.join(DEFAULT_TABLES)})")
     parser.add_argument("--only", nargs="*", help="assignments to measure (default: all in the tables)")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # one line per wrong answer as it is judged (runs take minutes)
     root = Path(args.root).resolve()
     paths = [Path(p) for p in args.mutants] if args.mutants else [root / p for p in DEFAULT_TABLES]
     tables: dict[str, list] = {}
