@@ -87,6 +87,9 @@ def visible_failures(root: Path, name: str, answers: dict[str, str] | None = Non
                         raise
             results = run_checks(name, namespace, notebook=released, verbose=False)
     finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")  # each run's figures
         os.chdir(saved_cwd)
         if saved_env is not None:
             os.environ["NBGRADER_EXECUTION"] = saved_env
