@@ -8,7 +8,12 @@ Builds ``<output>/student/`` and ``<output>/metaopt-student.zip`` (the same file
 * ``pyproject.toml`` rewritten so that it installs ``metaopt_lib`` only (there is no ``autograder`` package),
   ``requirements.txt``, ``environment.yml``, a student ``Makefile`` (derived from the course's: ``make lab``,
   ``make variant``, ``make submit`` — the zip named by the student id, see ``metaopt_lib/submission.py``),
-  ``README.md`` (``autograder/student_README.md``) and a ``.gitignore``.
+  ``README.md`` (``autograder/student_README.md``) and a ``.gitignore``;
+* ``.jupyter/`` (``STUDENT_JUPYTER``), the Jupyter configuration ``make lab`` uses (``JUPYTER_CONFIG_DIR``): the
+  instructor's nbgrader server extensions (formgrader, assignment list, course list) and lab plugins (Create
+  Assignment, Formgrader, Assignment/Course list, the nbgrader menu) are disabled there — nothing is changed in the
+  student's own Jupyter settings — and a student ``nbgrader_config.py`` (so nbgrader's Validate button, which stays,
+  finds a configuration instead of logging "No nbgrader_config.py file found").
 
 It never contains ``solutions/``, the hidden tests, ``autograder/``, ``nbgrader_config.py``, ``tests/``,
 ``scripts/`` (the assignment sources live there) or the gradebook. Before anything is written to ``<output>``,
@@ -19,6 +24,7 @@ test of ``solutions/*/*.ipynb``; a single hit aborts the build with the file and
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -73,8 +79,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# .jupyter/ (shipped) hides nbgrader's instructor tools (formgrader, Create Assignment); Validate stays.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+	JUPYTER_CONFIG_DIR="$(CURDIR)/.jupyter" $(VENV)/bin/jupyter lab --notebook-dir=. \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 variant: $(STAMP)
 	@test -n "$(SURNAME_RU)" -a -n "$(SURNAME_EN)" || { \
@@ -108,8 +116,37 @@ __pycache__/
 .ipynb_checkpoints/
 .virtual_documents/
 *.egg-info/
+.jupyter/lab/
+.jupyter/migrated
 /*-*.zip
 """
+
+
+# nbgrader 0.9.6 registers these server extensions (enabled for the whole environment by pip) and these lab
+# plugins of @jupyter/nbgrader; the student needs only Validate (server extension validate_assignment, plugin
+# validate-assignment).
+INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.assignment_list",
+                                "nbgrader.server_extensions.course_list")
+INSTRUCTOR_LAB_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+                          "@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list",
+                          "@jupyter/nbgrader:menu")
+STUDENT_NBGRADER_CONFIG = """# nbgrader configuration of the student's JupyterLab
+# (make lab sets JUPYTER_CONFIG_DIR to this folder).
+# Only the Validate button uses it; grading runs on the instructor's side with the instructor's configuration.
+c = get_config()  # noqa: F821
+# nbgrader cannot check a written (Markdown) answer; with validate_all, a code cell that writes to stderr fails
+# Validate — the self-check cell writes there the written answers that still read YOUR ANSWER HERE.
+c.Validator.validate_all = True
+"""
+
+
+def student_jupyter_files() -> dict[str, str]:
+    """The files of the distribution's ``.jupyter/`` folder (path inside the distribution → text)."""
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}}
+    lab = {"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_PLUGINS}}
+    return {".jupyter/jupyter_server_config.json": json.dumps(server, indent=2) + "\n",
+            ".jupyter/labconfig/page_config.json": json.dumps(lab, indent=2) + "\n",
+            ".jupyter/nbgrader_config.py": STUDENT_NBGRADER_CONFIG}
 
 
 class LeakError(RuntimeError):
@@ -244,6 +281,9 @@ def stage(root: Path, dest: Path) -> list[Path]:
     shutil.copy2(root / "autograder" / "student_README.md", dest / "README.md")
     (dest / "Makefile").write_text(STUDENT_MAKEFILE, encoding="utf-8")
     (dest / ".gitignore").write_text(STUDENT_GITIGNORE, encoding="utf-8")
+    for name, text in student_jupyter_files().items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text(text, encoding="utf-8")
     for name in NEVER:
         if (dest / name).exists():
             raise LeakError(both(f"{name} must not be in the student distribution",

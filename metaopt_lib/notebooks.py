@@ -15,6 +15,14 @@ translation, each tagged with its language::
 deterministic cell ids) and prepends one generated code cell ``LANG = "en"`` / ``LANG = "ru"``; code cells use
 ``metaopt_lib.i18n.translator(LANG)`` for the text they show. ``check_lectures()`` reports every generated file
 that is missing or out of date, and every source that breaks the rules above.
+
+The drift check compares what the source determines — each cell's type, id, source and tags, and the notebook's
+``metaopt`` metadata (``lecture_content``) — and ignores outputs, execution counts and the metadata Jupyter adds
+when a lecture is run and saved (``language_info`` details, widget state, ``scrolled``/``collapsed``/
+``execution``). So running a lecture in ``make lab`` and saving it never breaks ``metaopt lectures check``; a
+changed cell still does. (Stripping outputs on save instead would only hold for a JupyterLab started with the
+repository's config, not for VS Code, ``jupyter nbconvert --inplace`` or another editor; and students are meant
+to keep their outputs.) ``make lectures`` rewrites a generated notebook whose content changed, outputs dropped.
 """
 
 from __future__ import annotations
@@ -119,6 +127,15 @@ def rendered_text(src: Path, lang: str) -> str:
     return nbformat.writes(render(read_source(src), lang, src.stem)) + "\n"
 
 
+def lecture_content(nb: nbformat.NotebookNode) -> tuple:
+    """What the drift check compares: ``(metaopt metadata, [(cell type, id, source, tags), ...])``.
+
+    Outputs, execution counts and every other metadata key are left out (they change when a lecture is run)."""
+    cells = [(c.get("cell_type"), c.get("id"), c.get("source", ""), tuple(c.get("metadata", {}).get("tags", ())))
+             for c in nb.get("cells", [])]
+    return nb.get("metadata", {}).get("metaopt"), cells
+
+
 def build_lectures(root: Path | None = None) -> list[Path]:
     """Regenerate every lecture notebook whose content changed; return the files written."""
     root = root or course_root()
@@ -132,6 +149,14 @@ def build_lectures(root: Path | None = None) -> list[Path]:
                 path.write_text(text, encoding="utf-8")
                 written.append(path)
     return written
+
+
+def _same_content(path: Path, expected: nbformat.NotebookNode) -> bool:
+    try:
+        saved = nbformat.read(path, as_version=4)
+    except Exception:  # unreadable JSON is out of date, whatever it is
+        return False
+    return lecture_content(saved) == lecture_content(expected)
 
 
 def check_lectures(root: Path | None = None) -> list[str]:
@@ -150,7 +175,7 @@ def check_lectures(root: Path | None = None) -> list[str]:
             path = output_path(root, src.stem, lang)
             if not path.exists():
                 problems.append(f"{path.relative_to(root)} is missing: run `make lectures`")
-            elif path.read_text(encoding="utf-8") != nbformat.writes(render(nb, lang, src.stem)) + "\n":
+            elif not _same_content(path, render(nb, lang, src.stem)):
                 problems.append(f"{path.relative_to(root)} is out of date with {src.relative_to(root)}: "
                                 "run `make lectures`")
     for lang in LANGUAGES:

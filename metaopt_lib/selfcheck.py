@@ -15,7 +15,11 @@ few fixed inputs. The points are decided by hidden checks on other inputs, drawn
 passing here is necessary, never a promise of points.
 Test cells are read from the file, the student's functions from the running kernel: run the answer cells first.
 
-Under nbgrader (``NBGRADER_EXECUTION`` set) it does nothing: the grader runs the test cells itself.
+Under nbgrader (``NBGRADER_EXECUTION`` set) it does nothing: the grader runs the test cells itself. One exception:
+under nbgrader's Validate (``NBGRADER_EXECUTION=validate``) it writes the written answers that still hold the
+placeholder to stderr. nbgrader 0.9.6's Validator cannot flag an unanswered Markdown answer (it skips Markdown grade
+cells), but with ``Validator.validate_all = True`` (the student distribution's ``.jupyter/nbgrader_config.py``) it
+fails every code cell that wrote to stderr and shows that text — so Validate lists the TODO instead of "Success!".
 """
 
 from __future__ import annotations
@@ -115,6 +119,8 @@ def run_checks(assignment: str, namespace: dict | None = None, notebook: str | o
     Returns one :class:`CheckResult` per test cell and prints a bilingual table with a summary line.
     """
     if os.environ.get("NBGRADER_EXECUTION"):
+        if os.environ["NBGRADER_EXECUTION"] == "validate":
+            _todo_to_stderr(assignment, notebook)
         return []
     if namespace is None:
         namespace = sys._getframe(1).f_globals
@@ -138,6 +144,19 @@ def run_checks(assignment: str, namespace: dict | None = None, notebook: str | o
     if verbose:
         _print(path, results, unanswered(path))
     return results
+
+
+def _todo_to_stderr(assignment: str, notebook: str | os.PathLike | None) -> None:
+    """Under Validate: the unanswered written answers, one line each, on stderr (nothing if all are written)."""
+    try:
+        path = Path(notebook) if notebook is not None else find_notebook(assignment)
+        todo = unanswered(path)
+    except Exception:  # noqa: BLE001 - Validate must not fail because of the self-check itself
+        return
+    for grade_id, points in todo:
+        print(f"[TODO / не сделано] {grade_id} ({points:g} pt / балл.): "
+              + both("the written answer still holds the placeholder", "в письменном ответе ещё заготовка"),
+              file=sys.stderr)
 
 
 def _print(path: Path, results: list[CheckResult], todo: list[tuple[str, float]]) -> None:

@@ -13,7 +13,9 @@ combining breve becomes the single letter «й»). Nothing else is folded: «ё�
 surname of the asked script (empty, digits, Latin letters in the Cyrillic surname and vice versa, the two
 swapped) is refused with a message in English and Russian, never answered with a variant.
 
-For grading, the instructor's roster is the authority: ``metaopt variant --roster roster.csv``.
+For grading, the instructor's roster is the authority: ``metaopt variant --roster roster.csv``. Because «ё» is
+often typed as «е» (and the formula treats them as different letters), ``metaopt variant`` says when the other
+spelling would give another theory variant (``yo_spellings``), and that the roster's spelling decides.
 """
 
 from __future__ import annotations
@@ -60,6 +62,43 @@ def theory_variant(surname_ru: str) -> int:
 def practice_variant(surname_en: str) -> int:
     """The homework's formula, literally: ``crc32(surname_en.lower().encode('utf-8')) % 3 + 1``."""
     return crc32(surname_en.lower().encode("utf-8")) % N_PRACTICE + 1
+
+
+_YO = {"ё": "е", "Ё": "Е"}
+_YE = {v: k for k, v in _YO.items()}
+
+
+def yo_spellings(surname_ru: str) -> list[tuple[str, int]]:
+    """The other ё/е spellings of a Cyrillic surname that give a DIFFERENT theory variant, with that variant.
+
+    With «ё» in the surname, the other spelling is every «ё» written as «е» (how it is often typed); without «ё»,
+    each single «е» in turn written as «ё» (which «е» is really «ё» only the roster knows). The variant is the
+    homework's ``crc32(s.lower().encode('utf-8')) % 5 + 1`` of each spelling; spellings giving the same variant
+    are left out, so an empty list means the ё/е spelling does not matter for this surname.
+    """
+    if any(ch in _YO for ch in surname_ru):
+        others = ["".join(_YO.get(ch, ch) for ch in surname_ru)]
+    else:
+        others = [surname_ru[:i] + _YE[ch] + surname_ru[i + 1:] for i, ch in enumerate(surname_ru) if ch in _YE]
+    mine = theory_variant(surname_ru)
+    return [(other, theory_variant(other)) for other in others if theory_variant(other) != mine]
+
+
+def yo_note(surname_ru: str) -> str | None:
+    """An English and Russian note when the ё/е spelling of ``surname_ru`` changes the theory variant, else None."""
+    alternatives = yo_spellings(surname_ru)
+    if not alternatives:
+        return None
+    listed = ", ".join(f"{other!r} → theory_{t}" for other, t in alternatives)
+    listed_ru = ", ".join(f"{other!r} → theory_{t}" for other, t in alternatives)
+    mine = theory_variant(surname_ru)
+    return both(
+        f"the ё/е spelling changes your theory variant: {surname_ru!r} → theory_{mine}, but {listed}. "
+        "The course roster's spelling is the authority: the instructor grades the variant of your surname exactly "
+        "as the roster writes it (ё or е); use that spelling.",
+        f"написание ё/е меняет ваш вариант теории: {surname_ru!r} → theory_{mine}, но {listed_ru}. "
+        "Решает написание в списке курса: преподаватель проверяет вариант фамилии в точности так, как она "
+        "записана в списке (через ё или е); используйте это написание.")
 
 
 def _script(ch: str) -> str:
@@ -172,6 +211,9 @@ def cli(args: argparse.Namespace) -> int:
         return 2
     for note in variant.notes:
         print(f"note / примечание:\n{note}", file=sys.stderr)
+    yo = yo_note(variant.surname_ru)
+    if yo:
+        print(f"warning / предупреждение:\n{yo}", file=sys.stderr)
     if args.json:
         print(json.dumps({"theory": variant.theory, "practice": variant.practice}))
     else:

@@ -66,6 +66,9 @@ def test_every_sample_submission_gets_its_status_and_score(graded):
     assert auto("s07", P) == full[P]              # deleted test cell restored and graded
     assert auto("s08", T) == auto("s02", T)       # edited tests restored: same as the partly wrong answers
     assert auto("s09", T) == auto("s02", T)       # hidden error outputs earn nothing extra
+    assert auto("s11", P) == 0                    # the kernel died: crashed, no points
+    assert set(expected_statuses().values()) >= {"graded", "timeout", "invalid_notebook", "wrong_variant",
+                                                 "tampered", "crashed"}  # one submission for every status
     assert "deleted" in rows[("s07", P)]["note"] and "edited" in rows[("s08", T)]["note"]
 
 
@@ -97,7 +100,7 @@ def test_missing_rows_for_expected_variants_not_submitted(graded):
         if row["status"] == "missing":
             assert row["score"] == "0" and row["assignment"] == row["expected_variant"]
     students = {r["student_id"] for r in graded["rows"]}
-    assert students == {f"s{i:02d}" for i in range(1, 11)}
+    assert students == {f"s{i:02d}" for i in range(1, 12)}
     # every student has a row for each of their two expected variants (submitted or missing)
     for student in students:
         expected = {r["expected_variant"] for r in graded["rows"] if r["student_id"] == student}

@@ -152,3 +152,52 @@ def test_interact_displays_its_panel_once(monkeypatch):
     result = widgets.interact(lambda a: None, a=w.FloatSlider(value=0.5, min=0.0, max=1.0))
     assert result is None
     assert len(shown) == 1 and isinstance(shown[0], w.interactive)
+
+
+def test_running_a_lecture_and_saving_it_never_breaks_the_drift_check(tmp_path):
+    """A lecture run in JupyterLab is saved with outputs, execution counts and Jupyter's metadata: the check ignores
+    those; a changed cell (source, type or tags) is still reported."""
+    import json
+    import shutil
+
+    (tmp_path / "lectures" / "src").mkdir(parents=True)
+    stem = "00_notation"
+    shutil.copy(ROOT / "lectures" / "src" / f"{stem}.py", tmp_path / "lectures" / "src")
+    assert len(notebooks.build_lectures(tmp_path)) == len(LANGUAGES)
+    assert notebooks.check_lectures(tmp_path) == []
+    path = tmp_path / "lectures" / "en" / f"{stem}.ipynb"
+    pristine = path.read_text(encoding="utf-8")
+
+    ran = notebooks.execute_notebook(path).notebook  # a real kernel: real outputs and execution counts
+    code = [c for c in ran.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code) and any(c.outputs for c in code)
+    # what JupyterLab adds when it saves a run notebook
+    ran.metadata["language_info"] = {"name": "python", "version": "3.11.2", "mimetype": "text/x-python",
+                                     "codemirror_mode": {"name": "ipython", "version": 3}}
+    ran.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2,
+                                                                              "version_minor": 0}}
+    for cell in code:
+        cell.metadata.update({"scrolled": True, "execution": {"iopub.status.busy": "2026-12-02T00:00:00Z"}})
+    nbformat.write(ran, path)
+    assert path.read_text(encoding="utf-8") != pristine
+    assert notebooks.check_lectures(tmp_path) == []
+
+    def changed(edit):
+        nb = json.loads(pristine)
+        edit(nb)
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        problems = notebooks.check_lectures(tmp_path)
+        path.write_text(pristine, encoding="utf-8")
+        return problems
+
+    code_i = next(i for i, c in enumerate(json.loads(pristine)["cells"]) if c["cell_type"] == "code")
+    md_i = next(i for i, c in enumerate(json.loads(pristine)["cells"]) if c["cell_type"] == "markdown")
+    for edit in (lambda nb: nb["cells"][code_i].update(source="x = 1  # edited by hand"),
+                 lambda nb: nb["cells"][md_i].update(source="# edited by hand"),
+                 lambda nb: nb["cells"][code_i]["metadata"].update(tags=["edited"]),
+                 lambda nb: nb["cells"].pop(md_i),
+                 lambda nb: nb["metadata"]["metaopt"].update(lang="ru")):
+        problems = changed(edit)
+        assert len(problems) == 1 and "out of date" in problems[0]
+    path.write_text("{not json", encoding="utf-8")
+    assert "out of date" in notebooks.check_lectures(tmp_path)[0]

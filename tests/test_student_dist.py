@@ -223,3 +223,135 @@ def test_build_refuses_a_leaking_distribution(tmp_path, monkeypatch):
     with pytest.raises(dist.LeakError, match="oops.py"):
         dist.build(tmp_path / "out")
     assert not (tmp_path / "out" / "student").exists() and not (tmp_path / "out" / dist.ZIP_NAME).exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_student_jupyterlab_has_no_instructor_nbgrader_tools(built, tmp_path):
+    """`make lab` of the distribution, headless: nbgrader's formgrader / assignment list / course list server
+    extensions are off, the Create Assignment / Formgrader / list lab plugins are disabled, Validate stays and runs
+    without "No nbgrader_config.py file found" — all from the shipped .jupyter/, asked through the server's REST API."""
+    import json
+    import re
+    import secrets as token_source
+    import time
+    import urllib.error
+    import urllib.request
+
+    folder, _ = built
+    makefile = (folder / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert 'JUPYTER_CONFIG_DIR="$(CURDIR)/.jupyter"' in recipe and "jupyter lab" in recipe
+    port, token = _free_port(), token_source.token_hex(16)
+    home = tmp_path / "home"  # the student's own Jupyter settings are not where the switch is
+    home.mkdir()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(folder / ".jupyter"), "HOME": str(home),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "OMP_NUM_THREADS": "1"}
+    log = tmp_path / "lab.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={token}", "--notebook-dir=.", "--allow-root", "--ServerApp.port_retries=0"],
+            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path, method="GET", data=None):
+        request = urllib.request.Request(base + path, method=method, data=data,
+                                         headers={"Authorization": f"token {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode(errors="replace")
+
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                if get("/api/status")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None and time.time() < deadline, log.read_text()
+            time.sleep(1)
+        # server extensions: the instructor's routes are gone, Validate's is there
+        for route in ("/formgrader", "/formgrader/gradebook", "/assignments", "/courses", "/formgraders"):
+            assert get(route)[0] == 404, route
+        assert get("/nbgrader_version?version=0.9.6") == (200, '{"success": true}')
+        # lab extensions: @jupyter/nbgrader is installed, its instructor plugins are disabled in the page config
+        status, listing = get("/lab/api/extensions")
+        assert status == 200
+        assert "jupyter-nbgrader" in {e["name"] for e in json.loads(listing)}
+        status, page = get("/lab")
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      page, re.S).group(1))
+        disabled = set(config["disabledExtensions"])
+        assert set(dist.INSTRUCTOR_LAB_PLUGINS) <= disabled
+        assert "@jupyter/nbgrader:validate-assignment" not in disabled
+        # Validate runs with the student's configuration
+        released = sorted((folder / "assignments").glob("theory_*/*.ipynb"))[0]
+        status, body = get("/assignments/validate", "POST",
+                           f"path={released.relative_to(folder).as_posix()}".encode())
+        assert status == 200 and json.loads(body)["success"] is True, body
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    text = log.read_text()
+    assert "nbgrader.server_extensions.validate_assignment | extension was successfully loaded" in text
+    for name in dist.INSTRUCTOR_SERVER_EXTENSIONS:
+        assert name not in text, name
+    assert "No nbgrader_config.py" not in text
+
+
+def test_validate_lists_unanswered_written_answers(built, tmp_path):
+    """nbgrader's Validate with the distribution's configuration (``nbgrader validate``, as the Validate button runs
+    it): a notebook whose code is right but whose written answer still reads YOUR ANSWER HERE fails and names it;
+    once written, "Success!". Without the shipped configuration the same notebook passes (the issue's report)."""
+    folder, _ = built
+
+    def meta(gid, **kw):
+        return {"nbgrader": {"grade_id": gid, "schema_version": 3, "task": False, "grade": False,
+                             "solution": False, "locked": False, **kw}}
+
+    def notebook(written: str):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_code_cell("def double(x):\n    return 2 * x", metadata=meta("double", solution=True)),
+            nbformat.v4.new_code_cell('from metaopt_lib.grading import check_close\n'
+                                      'check_close("test_double:three", double(3.0), 6.0)',
+                                      metadata=meta("test_double", grade=True, locked=True, points=1)),
+            nbformat.v4.new_markdown_cell(written, metadata=meta("conclusions", grade=True, solution=True,
+                                                                  points=2)),
+            nbformat.v4.new_code_cell('from metaopt_lib.selfcheck import run_checks\nrun_checks("toy")',
+                                      metadata=meta("selfcheck", locked=True)),
+        ]
+        path = tmp_path / "toy.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    def validate(config_dir):
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "PYTHONPATH": str(ROOT),
+               "OMP_NUM_THREADS": "1"}
+        return subprocess.run([sys.executable, "-m", "nbgrader", "validate", "toy.ipynb"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    notebook("YOUR ANSWER HERE")
+    out = validate(folder / ".jupyter")
+    assert "Success!" not in out.stdout and "VALIDATION FAILED" in out.stdout, out.stdout + out.stderr
+    assert "conclusions" in out.stdout and "не сделано" in out.stdout
+    empty = tmp_path / "no-config"
+    empty.mkdir()
+    assert "Success!" in validate(empty).stdout  # what nbgrader says by itself
+    notebook("The bound is tight when the prior matches the data.")
+    out = validate(folder / ".jupyter")
+    assert "Success!" in out.stdout, out.stdout + out.stderr

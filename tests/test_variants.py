@@ -153,3 +153,36 @@ def test_roster_with_wrong_header(tmp_path):
     out = subprocess.run([sys.executable, "-m", "metaopt_lib", "variant", "--roster", str(roster)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "surname_ru" in out.stderr
+
+
+def test_yo_spellings_against_the_formula():
+    from metaopt_lib.variants import yo_spellings
+
+    # ground truth: the homework's formula on the spelling written out by hand
+    assert yo_spellings("Семёнова") == [("Семенова", seed_script("Семенова", "x")[0])]
+    assert seed_script("Семёнова", "x")[0] != seed_script("Семенова", "x")[0]
+    back = dict(yo_spellings("Семенова"))
+    assert back["Семёнова"] == seed_script("Семёнова", "x")[0]
+    assert set(back) <= {"Сёменова", "Семёнова"}
+    for other, t in back.items():
+        assert t == seed_script(other, "x")[0] != seed_script("Семенова", "x")[0]
+    assert yo_spellings("Цой") == []  # no е/ё: nothing to say
+    # a surname whose other spelling gives the same variant is not reported
+    same = [s for s in ("Семёнов", "Ёлкин", "Фёдоров", "Артёмов", "Королёв", "Пётр", "Алёхин", "Лёвин")
+            if seed_script(s, "x")[0] == seed_script(s.replace("ё", "е").replace("Ё", "Е"), "x")[0]]
+    for s in same:
+        assert yo_spellings(s) == []
+
+
+def test_cli_warns_when_yo_changes_the_variant_and_json_stays_one_object():
+    for ru in ("Семёнова", "Семенова"):
+        out = run_cli(ru, "Semenova")
+        assert out.returncode == 0
+        assert "roster" in out.stderr and "списке курса" in out.stderr  # the roster decides, in both languages
+        assert "Семенова" in out.stderr and "Семёнова" in out.stderr
+        js = run_cli(ru, "Semenova", "--json")
+        assert js.returncode == 0
+        assert json.loads(js.stdout) == dict(zip(("theory", "practice"), seed_script(ru, "Semenova")))
+        assert "roster" in js.stderr
+    quiet = run_cli("Иванов", "Ivanov")
+    assert "roster" not in quiet.stderr and quiet.stderr == ""

@@ -16,6 +16,7 @@ first theory and the first practice assignment that exist (``T`` and ``P``):
     s08 zip     T partly wrong, test cells edited to ``pass`` -> tampered (cells restored)
     s09 folder  T partly wrong, error outputs silenced -> tampered (outside verification)
     s10 folder  only a PDF-like file                -> reported by collect; both variants ``missing``
+    s11 zip     P correct, then ``os._exit`` in its first answer: the kernel dies -> crashed (score 0)
     s99 folder  T correct, id not in the roster     -> reported by collect, not collected
 
 Deterministic (sorted zip entries, fixed timestamps): a test checks the committed files equal a fresh run.
@@ -71,6 +72,7 @@ PLAN = {
     "s08": ("zip", [("T", "edited_test")]),
     "s09": ("folder", [("T", "silenced_errors")]),
     "s10": ("folder", []),  # in the roster, but submits only a PDF (written below)
+    "s11": ("zip", [("P", "hard_exit")]),
 }
 WRONG_VARIANT = "s06"
 EXPECTED = {  # student: {assignment key: status}; the tests check these and the scores' relations
@@ -78,6 +80,7 @@ EXPECTED = {  # student: {assignment key: status}; the tests check these and the
     "s04": {"T": "timeout"}, "s05": {"T": "invalid_notebook"}, "s06": {"T": "wrong_variant"},
     "s07": {"P": "tampered"}, "s08": {"T": "tampered"},
     "s09": {"T": "graded"},  # hidden tracebacks change no verdict (decided outside the kernel): graded on its values
+    "s11": {"P": "crashed"},
 }
 
 
@@ -166,7 +169,7 @@ def make(output: Path, course: Course) -> list[Path]:
     for student, (container, items) in PLAN.items():
         files = {}
         for key, kind in items:
-            nb = samples.KINDS[kind](released[key], solution[key])
+            nb = {**samples.KINDS, **samples.ATTACKS}[kind](released[key], solution[key])
             files[f"{chosen[key]}/{chosen[key]}.ipynb"] = samples.to_bytes(nb)
         if container == "zip":
             path = subs / f"{student}.zip"
