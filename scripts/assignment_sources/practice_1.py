@@ -433,8 +433,7 @@ plt.show()
 # Self-check: the visible tests again, one line each / Самопроверка: видимые тесты, по строке на каждый
 from metaopt_lib.selfcheck import run_checks
 
-if not GRADING:
-    run_checks("practice_1")
+run_checks("practice_1")  # quiet while graded; under Validate it lists unanswered written answers
 
 # %% [markdown] gid="p1_references"
 # ### References / Литература

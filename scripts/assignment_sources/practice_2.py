@@ -464,8 +464,7 @@ plt.show()
 # Self-check: the visible tests again, one line each / Самопроверка: видимые тесты, по строке на каждый
 from metaopt_lib.selfcheck import run_checks
 
-if not GRADING:
-    run_checks("practice_2")
+run_checks("practice_2")  # quiet while graded; under Validate it lists unanswered written answers
 
 # %% [markdown] gid="p2_references"
 # ### References / Литература

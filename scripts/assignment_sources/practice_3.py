@@ -390,8 +390,7 @@ plt.show()
 # Self-check: the visible tests again, one line each / Самопроверка: видимые тесты, по строке на каждый
 from metaopt_lib.selfcheck import run_checks
 
-if not GRADING:
-    run_checks("practice_3")
+run_checks("practice_3")  # quiet while graded; under Validate it lists unanswered written answers
 
 # %% [markdown] gid="p3_references"
 # ### References / Литература
