@@ -10,7 +10,7 @@ WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench clean-venv
+.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench clean-venv pg-start pg-stop
 
 help:
 	@echo "make demo          build lectures, release assignments, autograde the sample class (the main job)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lectures      regenerate lectures/en and lectures/ru from lectures/src"
 	@echo "make student-dist  build the student distribution (dist/student, dist/metaopt-student.zip)"
 	@echo "make bench         run the benchmarks (installs the benchmark-only peers higher/torchopt)"
+	@echo "make pg-start      a private PostgreSQL gradebook server (prints the --db-url); make pg-stop"
 
 venv: $(STAMP)
 
@@ -64,6 +65,14 @@ sample-class: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in autograder/work/postgres);
+# a shared server for several graders: docs/large-course.md.
+pg-start: $(STAMP)
+	$(PY) -m autograder.database start
+
+pg-stop: $(STAMP)
+	$(PY) -m autograder.database stop
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import functools
 import os
 import queue
 import shutil
@@ -121,10 +122,16 @@ def find_protected_changes(submitted, released) -> tuple[list[str], list[str], l
 class Grader:
     """Grades the collected submissions of a course into its gradebook."""
 
-    def __init__(self, course: Course, workers: int | None = None, sandbox_mode: bool | None = None, log=print):
+    def __init__(self, course: Course, workers: int | None = None, sandbox_mode: bool | None = None, log=print,
+                 cluster: str | None = None, force: bool = False):
         self.course = course
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.log = log
+        # executions on a Dask cluster (autograder.cluster) instead of the local pool; progress: autograder.progress
+        self.cluster = cluster or course.setting("cluster", None)
+        self.force = force
+        self.sandbox_mode = sandbox_mode
+        self.progress = None
         usable, reason = sandbox.sandbox_status()
         self.sandboxed = usable if sandbox_mode is None else (sandbox_mode and usable)
         self.sandbox_reason = reason
@@ -385,31 +392,60 @@ class Grader:
             for fut in concurrent.futures.as_completed(futs):
                 expected[futs[fut]] = fut.result()
 
+        from autograder import progress
+
+        with self.course.gradebook() as gb:
+            in_gradebook = {(sub.student.id, a.name) for a in gb.assignments for sub in a.submissions}
+        pairs, skipped, hashes = progress.select(self.course, pairs, in_gradebook, force=self.force)
+        if skipped:
+            self.log(f"{len(skipped)} submissions unchanged since they were graded: skipped (--force grades them "
+                     "again)")
         results = []
         start = time.monotonic()
+        self.progress = progress.Progress(len(pairs))
         slots: queue.Queue[int] = queue.Queue()
         for i in range(self.workers):
             slots.put(i)
+        if self.cluster:
+            from autograder.cluster import DaskPool
+
+            pool = DaskPool(self.cluster, self.limits, self.sandbox_mode, self.course.source_dir)
+            self.log(f"executing on the Dask cluster {self.cluster} ({pool.workers()} worker threads)")
+            submit = pool.submit
+        else:
+            pool = concurrent.futures.ThreadPoolExecutor(self.workers)
+            submit = functools.partial(pool.submit, self.execute, slots=slots)
         # one gradebook session in this thread: it prepares (reads) and records (writes); workers only execute
-        with self.course.gradebook() as gb, concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
+        with self.course.gradebook() as gb, pool:
             futures, rejected = [], []
             for student, assignment in pairs:
                 job = self.prepare(student, assignment, gb)
                 if job.notebooks:
-                    futures.append(pool.submit(self.execute, job, slots))
+                    futures.append(submit(job))
                 else:
                     rejected.append(job)
             for job in rejected:
-                results.append(self._report(self.record_safely(job, gb, expected[job.assignment])))
+                results.append(self._report(self._stamped(self.record_safely(job, gb, expected[job.assignment]),
+                                                          hashes)))
             for fut in concurrent.futures.as_completed(futures):
                 job = fut.result()
-                results.append(self._report(self.record_safely(job, gb, expected[job.assignment])))
-        self.log(f"graded {len(results)} submissions with {self.workers} worker(s) in "
+                results.append(self._report(self._stamped(self.record_safely(job, gb, expected[job.assignment]),
+                                                          hashes)))
+        where = f"on the cluster {self.cluster}" if self.cluster else f"with {self.workers} worker(s)"
+        self.log(f"graded {len(results)} submissions {where} in "
                  f"{time.monotonic() - start:.0f} s ({'sandboxed' if self.sandboxed else 'NOT sandboxed'})")
+        results += [self.course.read_status(a, s) for s, a in skipped]
         return sorted(results, key=lambda r: (r["student"], r["assignment"]))
 
+    def _stamped(self, result: dict, hashes: dict) -> dict:
+        """The status file gets the hash of what was graded once the gradebook holds the scores (resumption)."""
+        result["hash"] = hashes[(result["student"], result["assignment"])]
+        self.course.write_status(result["assignment"], result["student"], result)
+        return result
+
     def _report(self, result: dict) -> dict:
-        self.log(f"  {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
+        prefix = self.progress.step() if self.progress else ""
+        self.log(f"  {prefix} {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
                  f"{result['note'][:100]}")
         return result
 
@@ -424,5 +460,7 @@ def _add_error(cell, ename: str, evalue: str) -> None:
 
 
 def autograde(course: Course, assignments: list[str] | None = None, workers: int | None = None,
-              sandbox_mode: bool | None = None, students: list[str] | None = None, log=print) -> list[dict]:
-    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log).run(assignments, students)
+              sandbox_mode: bool | None = None, students: list[str] | None = None, log=print,
+              cluster: str | None = None, force: bool = False) -> list[dict]:
+    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log, cluster=cluster,
+                  force=force).run(assignments, students)
