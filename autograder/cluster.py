@@ -96,7 +96,7 @@ class DaskPool:
     resolved with the job (its ``executions`` filled) when the cluster returns it."""
 
     def __init__(self, address: str, limits: sandbox.Limits, sandbox_mode: bool | None, source_dir: Path,
-                 timeout: float = 30):
+                 timeout: float = 20):
         from distributed import Client
 
         from autograder.course import GradingError

@@ -8,6 +8,8 @@ The toy course (``autograder.toycourse``) keeps every execution to a few seconds
 from __future__ import annotations
 
 import csv
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -145,3 +147,120 @@ def test_manual_grades_while_a_batch_records(pg_course):
         assert float(row["score"]) == auto + entered[student], row
     assert _pg_count(url, "SELECT count(*) FROM submitted_assignment") == len(CLASS)  # nothing recorded twice
     assert _pg_count(url, "SELECT count(*) FROM grade") == 3 * len(CLASS)
+
+
+def test_rerun_grades_only_new_or_changed_submissions(pg_course):
+    root, url = pg_course["root"], pg_course["url"]
+    assert "ETA" in pg_course["autograde"] and f"[{len(CLASS)}/{len(CLASS)} 100%" in pg_course["autograde"]
+    again = metaopt("grade", "autograde", "--course-root", root, "--db-url", url, "--workers", "2").stdout
+    assert f"{len(CLASS)} submissions unchanged since they were graded: skipped" in again
+    assert "graded 0 submissions" in again
+    # s_wrong hands in a corrected notebook (collected again): only it is graded, and its score follows
+    rel = nbformat.read(root / "assignments/theory_1/theory_1.ipynb", as_version=4)
+    sol = nbformat.read(root / "solutions/theory_1/theory_1.ipynb", as_version=4)
+    target = root / "autograder/work/submitted/s_wrong/theory_1/theory_1.ipynb"
+    target.write_bytes(samples.to_bytes(samples.correct(rel, sol)))
+    try:
+        changed = metaopt("grade", "autograde", "--course-root", root, "--db-url", url, "--workers", "2").stdout
+        assert "graded 1 submissions" in changed and " s_wrong " in changed and " s_ok " not in changed
+        metaopt("grade", "export", "--course-root", root, "--db-url", url, "--output", root / "g.csv", "--quiet")
+        assert float(read_csv(root / "g.csv")[("s_wrong", "theory_1")]["auto_score"]) == 3.0
+    finally:  # the class as made again (the later tests grade with --force)
+        target.write_bytes(samples.to_bytes(samples.partly_wrong(rel, sol)))
+
+
+def test_interrupted_batch_resumes_where_it_stopped(tmp_path):
+    """Kill the grader (SIGKILL, as a lost machine) once its first submission is recorded: the rerun grades
+    exactly the submissions not recorded, and nothing is recorded twice."""
+    root = make_toy_course(tmp_path / "course")
+    metaopt("grade", "release", "--course-root", root, "theory_1")
+    students = {f"s_{i}": ("theory_1", samples.correct if i % 2 else samples.raising, 3.0 if i % 2 else 0.0)
+                for i in range(4)}
+    metaopt("grade", "collect", "--course-root", root, "--from", write_inbox(root, students))
+    status_dir = root / "autograder/work/status/theory_1"
+    proc = subprocess.Popen([sys.executable, "-m", "metaopt_lib", "grade", "autograde", "--course-root", str(root),
+                             "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+    def recorded() -> list[str]:  # status files stamped with their hash (the last step of recording)
+        return sorted(p.stem for p in status_dir.glob("*.json") if '"hash"' in p.read_text(encoding="utf-8"))
+
+    deadline = time.monotonic() + 600
+    while not recorded() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    recorded = recorded()
+    assert 1 <= len(recorded) < len(students), recorded
+    rerun = metaopt("grade", "autograde", "--course-root", root, "--workers", "2").stdout
+    assert f"{len(recorded)} submissions unchanged since they were graded: skipped" in rerun
+    regraded = sorted(s for s in students if f" {s} " in rerun)
+    assert regraded == sorted(set(students) - set(recorded)), rerun
+    metaopt("grade", "export", "--course-root", root, "--output", root / "g.csv", "--quiet")
+    rows = read_csv(root / "g.csv")
+    assert len(rows) == len(students)
+    for student, (assignment, _, auto) in students.items():
+        assert (rows[(student, assignment)]["status"], float(rows[(student, assignment)]["auto_score"])) == \
+            ("graded", auto)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A Dask LocalCluster of two single-threaded worker processes (each under a nanny that restarts it)."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                           scheduler_port=0, silence_logs=40)
+    client = Client(cluster)
+    yield cluster, client
+    client.close()
+    cluster.close()
+
+
+def test_cluster_batch_survives_a_lost_worker(pg_course, dask_cluster):
+    """``--cluster``: every execution runs on the workers; a worker killed while it executes a submission loses
+    nothing — the submission runs again elsewhere — and nothing is recorded twice."""
+    cluster, client = dask_cluster
+    root, url = pg_course["root"], pg_course["url"]
+    proc = subprocess.Popen([sys.executable, "-m", "metaopt_lib", "grade", "autograde", "--course-root", str(root),
+                             "--db-url", url, "--force", "--cluster", cluster.scheduler_address],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    killed = None
+    deadline = time.monotonic() + 600
+    while killed is None and time.monotonic() < deadline and proc.poll() is None:
+        busy = {w: keys for w, keys in client.processing().items()
+                if any(str(k).startswith("execute-") for k in keys)}
+        if busy:
+            time.sleep(1.0)  # let the sandbox and its kernel start
+            worker = next(iter(busy))
+            pid = client.run(os.getpid, workers=[worker])[worker]
+            if any(str(k).startswith("execute-") for k in client.processing().get(worker, ())):
+                os.kill(pid, signal.SIGKILL)
+                killed = (worker, pid, busy[worker])
+        time.sleep(0.1)
+    out, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, out
+    assert killed, "no worker was seen executing a submission"
+    assert "executing on the Dask cluster" in out
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed[1], 0)
+    lines = [ln for ln in out.splitlines() if ln.startswith("  [")]
+    assert len(lines) == len(CLASS), out  # one record per submission
+    for student in CLASS:
+        assert sum(f" {student} " in ln for ln in lines) == 1, out
+    assert "graded" in out and "ETA" in out
+    metaopt("grade", "export", "--course-root", root, "--db-url", url, "--output", root / "gc.csv", "--quiet")
+    rows = read_csv(root / "gc.csv")
+    for student, (assignment, _, auto) in CLASS.items():
+        row = rows[(student, assignment)]
+        assert (row["status"], float(row["auto_score"])) == ("graded", auto), row
+    assert _pg_count(url, "SELECT count(*) FROM submitted_assignment") == len(CLASS)
+    assert _pg_count(url, "SELECT count(*) FROM grade") == 3 * len(CLASS)
+    client.wait_for_workers(2, timeout=120)  # the nanny restarted the killed worker
+
+
+def test_unreachable_cluster_is_a_clear_error(pg_course):
+    proc = metaopt("grade", "autograde", "--course-root", pg_course["root"], "--db-url", pg_course["url"],
+                   "--force", "--cluster", "tcp://127.0.0.1:9", check=False)
+    assert proc.returncode == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
