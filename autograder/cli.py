@@ -30,7 +30,8 @@ def _course(args) -> Course:
 def cmd_release(args) -> int:
     from autograder.release import release
 
-    release(_course(args), args.assignments, workers=args.workers or 1, force=not args.if_changed)
+    release(_course(args), args.assignments, workers=args.workers or 1, force=not args.if_changed,
+            expected=not args.no_reference)
     return 0
 
 
@@ -88,11 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("release", parents=[common], help="generate the student versions in assignments/",
                        description="Generate assignments/<name> from solutions/<name> (all when none named) "
-                                   "and record the solution's expected check results.")
+                                   "and run the solution once to check it passes its own tests (the reference "
+                                   "values of each student's hidden inputs are computed by autograde).")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     p.add_argument("--workers", type=int, default=None, help="parallel solution runs (default 1)")
     p.add_argument("--if-changed", action="store_true",
                    help="skip assignments whose sources did not change since their last release")
+    p.add_argument("--no-reference", action="store_true",
+                   help="only generate the student versions (do not run the solution)")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("collect", parents=[common], help="collect student zips/folders",

@@ -118,6 +118,16 @@ class DaskPool:
             self._archives[assignment] = self.client.scatter(data, broadcast=False, hash=True) if data else b""
         return self._archives[assignment]
 
+    def execute(self, payload: bytes, files_from: Path | None, limits: sandbox.Limits, slot: int = 0,
+                sandbox: bool | None = None) -> sandbox.Execution:
+        """``sandbox.execute`` on a worker (blocking): the reference runs of ``release.reference_reports``."""
+        archive = pack_files(files_from)
+        archive = self.client.scatter(archive, hash=True) if archive else b""
+        mode = self.sandbox_mode if sandbox is None else sandbox
+        remote = self.client.submit(run_on_worker, {"notebook": payload}, archive, limits, mode, pure=False,
+                                    key=f"reference-{os.urandom(6).hex()}")
+        return remote.result()["notebook"]
+
     def submit(self, job) -> concurrent.futures.Future:
         result: concurrent.futures.Future = concurrent.futures.Future()
         remote = self.client.submit(run_on_worker, job.notebooks, self._archive(job.assignment), self.limits,

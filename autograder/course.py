@@ -146,9 +146,6 @@ class Course:
     def released_notebook(self, assignment: str, notebook: str) -> Path:
         return self.release_dir / assignment / f"{notebook}.ipynb"
 
-    def expected_path(self, assignment: str) -> Path:
-        return self.work / "expected" / f"{assignment}.json"
-
     def status_path(self, assignment: str, student: str) -> Path:
         return self.work / "status" / assignment / f"{student}.json"
 

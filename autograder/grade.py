@@ -7,11 +7,15 @@ Per submission (student, assignment):
    (``tampered``) and restored: deleted cells are re-inserted, then nbgrader's sanitizing preprocessors
    (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells with ``add_missing_cells``,
    CheckCellMetadata) put back the gradebook's versions, hidden tests included.
-2. **execute** (worker threads, each driving one sandboxed process, see ``autograder.sandbox``).
-3. **record** (main thread only — the single writer of the gradebook): cells that did not run get an error
-   output, the check records are verified (``autograder.verify``), then nbgrader's LimitOutput and SaveAutoGrades
-   store the scores; the autograded notebook goes to ``autograder/work/autograded`` (formgrader, feedback) and the
-   status (``graded`` … ``wrong_variant``, with every condition in its note) to ``autograder/work/status``.
+   The notebook carries the student's hidden-input seed (``autograder.release.hidden_seed_for``).
+2. **execute** (worker threads, each driving one sandboxed process, see ``autograder.sandbox``). The kernel only
+   computes values: its checks report them to the executor.
+3. **record** (main thread only — the single writer of the gradebook): each test cell's verdict is decided here,
+   outside the sandbox, by comparing the reported values with the reference solution's on the same inputs
+   (``autograder.verify``); the test cell's outputs are replaced by that verdict (nothing the kernel printed in a
+   test cell reaches feedback). Then nbgrader's LimitOutput and SaveAutoGrades store the scores; the autograded
+   notebook goes to ``autograder/work/autograded`` (formgrader, feedback) and the status (``graded`` …
+   ``wrong_variant``, with every condition in its note) to ``autograder/work/status``.
 
 Manual scores are never touched (SaveAutoGrades sets ``auto_score`` only), so they survive a re-autograde.
 """
@@ -44,6 +48,7 @@ class Job:
     notebooks: dict[str, bytes]                 # notebook name -> prepared JSON to execute
     conditions: dict[str, list[str]]            # condition -> notes
     prepared: dict[str, nbformat.NotebookNode]  # notebook name -> prepared notebook (no outputs)
+    seed: int = 0                               # the student's hidden-input seed
     executions: dict[str, sandbox.Execution] = dataclasses.field(default_factory=dict)
 
     def add(self, condition: str, note: str) -> None:
@@ -136,6 +141,7 @@ class Grader:
         self.sandboxed = usable if sandbox_mode is None else (sandbox_mode and usable)
         self.sandbox_reason = reason
         self.limits = None
+        self._released: dict[tuple[str, str], dict[str, str]] = {}
 
     # --- discovery ---------------------------------------------------------------------------------------
     def submissions(self, assignments: list[str] | None = None,
@@ -158,7 +164,9 @@ class Grader:
         from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
                                             OverwriteKernelspec)
 
-        job = Job(student, assignment, {}, {}, {})
+        from autograder.release import hidden_seed_for
+
+        job = Job(student, assignment, {}, {}, {}, seed=hidden_seed_for(self.course, assignment, student))
         self._check_variant(job)
         cfg = self.course.config
         for nb_model in gb.find_assignment(assignment).notebooks:
@@ -195,7 +203,9 @@ class Grader:
                 job.add("invalid_notebook", f"{name}.ipynb could not be prepared ({type(err).__name__}: {err})")
                 continue
             job.prepared[name] = nb
-            job.notebooks[name] = nbformat.writes(nb).encode("utf-8")
+            to_run = copy.deepcopy(nb)
+            to_run.metadata["metaopt_grading"] = {"seed": job.seed}
+            job.notebooks[name] = nbformat.writes(to_run).encode("utf-8")
         return job
 
     def _check_variant(self, job: Job) -> None:
@@ -231,7 +241,8 @@ class Grader:
         return job
 
     # --- 3. record (main thread only) ----------------------------------------------------------------------
-    def record(self, job: Job, gb, expected: dict) -> dict:
+    def record(self, job: Job, gb, reference: dict) -> dict:
+        """Verdicts outside the sandbox, then the gradebook. ``reference``: {notebook: {seed: {grade id: reports}}}."""
         from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
 
         cfg = self.course.config
@@ -241,8 +252,9 @@ class Grader:
         out_dir = self.course.autograded_dir / student / assignment
         if out_dir.exists():
             shutil.rmtree(out_dir)
-        tampered_cells: list[str] = []
+        suspicious: list[str] = []
         seconds = cpu = 0.0
+        judged = {}
         for nb_model in gb.find_assignment(assignment).notebooks:
             name = nb_model.name
             if name not in job.prepared:
@@ -252,41 +264,56 @@ class Grader:
             nb, reached = self._executed_notebook(job, name, ex)
             seconds += ex.seconds if ex else 0.0
             cpu += float(ex.reply.get("cpu", 0.0)) if ex and ex.reply else 0.0
-            records, bad = verify.parse_records(ex.reply["records"] if ex and ex.reply else [])
-            if bad:
-                job.add("tampered", f"{bad} unreadable grading records")
-            by_gid = verify.group_records(records)
-            exp = expected.get("notebooks", {}).get(name, {}).get("records", {})
+            expected = reference.get(name, {}).get(job.seed, {})
+            released_tests = self._released_tests(assignment, name)
+            reports = (ex.reply.get("reports") or {}) if ex and ex.reply else {}
             for index, cell in enumerate(nb.cells):
                 if not _is_test_cell(cell):
                     continue
                 gid = _nbgrader_meta(cell)["grade_id"]
+                own_error = _first_error(cell)
                 if index not in reached:
+                    cell.outputs = []
                     _add_error(cell, "NotExecuted", "this test did not run (time limit or crash) / "
                                                     "тест не выполнился (лимит времени или сбой)")
                     continue
-                passed = not any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-                why = verify.check_cell(passed, by_gid.get(gid, []), exp.get(gid))
-                if why:
-                    tampered_cells.append(f"{gid} ({why})")
-                    _add_error(cell, "GradingVerificationFailed",
-                               f"the checks of this cell were bypassed: {why} / проверки этой ячейки обойдены")
+                got, bad = verify.parse_reports(reports.get(str(index), []))
+                refs = expected.get(gid, [])
+                visible = {r["name"] for r in refs if r["name"] in released_tests.get(gid, "")}
+                verdict = verify.judge_cell(got, refs, visible)
+                if bad:
+                    verdict.suspicious.append(f"{bad} unreadable check reports")
+                suspicious += [f"{gid} ({why})" for why in verdict.suspicious]
+                cell.outputs = _verdict_outputs(verdict, own_error)
+            judged[name] = nb
+        if suspicious:
+            job.add("tampered", "check reports a correct notebook never sends: " + ", ".join(suspicious))
+        status, note = status_of(job.conditions)
+        for name, nb in judged.items():
+            if status != "graded":
+                nb.cells.insert(0, nbformat.v4.new_markdown_cell(_status_banner(status, note)))
             resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
                                       "db_url": self.course.db_url}}
             nb, resources = LimitOutput(config=cfg).preprocess(nb, resources)
             nb, resources = SaveAutoGrades(config=cfg).preprocess(nb, resources)
             out_dir.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, out_dir / f"{name}.ipynb")
-        if tampered_cells:
-            job.add("tampered", "check verification failed in " + ", ".join(tampered_cells))
-        status, note = status_of(job.conditions)
         result = {"student": student, "assignment": assignment, "status": status, "note": note,
                   "conditions": job.conditions, "sandboxed": self.sandboxed, "seconds": round(seconds, 1),
                   "cpu_seconds": round(cpu, 1)}
         self.course.write_status(assignment, student, result)
         return result
 
-    def record_safely(self, job: Job, gb, expected: dict) -> dict:
+    def _released_tests(self, assignment: str, notebook: str) -> dict[str, str]:
+        """{grade id: source of the released test cell} (what a student sees of each test)."""
+        key = (assignment, notebook)
+        if key not in self._released:
+            released = nbformat.read(self.course.released_notebook(assignment, notebook), as_version=4)
+            self._released[key] = {_nbgrader_meta(c)["grade_id"]: c.source for c in released.cells
+                                   if _is_test_cell(c)}
+        return self._released[key]
+
+    def record_safely(self, job: Job, gb, reference: dict) -> dict:
         """``record``, but a grader error becomes this submission's ``crashed`` status (scores 0), never the
         end of the batch."""
         try:
@@ -294,7 +321,7 @@ class Grader:
                 # nbgrader 0.9's add_submission with SQLAlchemy 2 warns "… not in session, add operation along
                 # …" while creating a submission; the rows are stored (the tests read them back)
                 warnings.filterwarnings("ignore", message=".*not in session, add operation along")
-                return self.record(job, gb, expected)
+                return self.record(job, gb, reference)
         except Exception as err:
             gb.db.rollback()
             job.add("crashed", f"grader error {type(err).__name__}: {str(err)[:200]}")
@@ -336,8 +363,11 @@ class Grader:
             job.add("timeout", f"{name}: cell time limit ({self.limits.cell_timeout} s) in " + ", ".join(cells))
         if reply.get("deadline"):
             job.add("timeout", f"{name}: submission time limit ({self.limits.total_timeout} s) reached")
+        if reply.get("killed"):
+            job.add("timeout", f"{name}: the kernel ignored the interrupt and was killed "
+                               f"{self.limits.grace} s after the cell limit")
         if reply.get("dead_kernel"):
-            job.add("crashed", f"{name}: the kernel died (memory/process limit, os._exit or a crash)")
+            job.add("crashed", f"{name}: the kernel died (memory/process limit, os._exit, a signal or a crash)")
         if reply.get("error"):
             job.add("crashed", f"{name}: {reply['error'][:200]}")
         errors = {o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
@@ -346,6 +376,8 @@ class Grader:
             job.add("crashed", f"{name}: out of memory (limit {self.limits.memory_mb} MB)")
         if "BlockingIOError" in errors:
             job.add("crashed", f"{name}: process limit reached")
+        if "SystemExit" in errors:
+            job.add("crashed", f"{name}: the notebook called sys.exit / exit()")
         return nb, reached
 
     def _ensure_student(self, gb, student: str) -> None:
@@ -364,7 +396,7 @@ class Grader:
 
     # --- the whole batch -------------------------------------------------------------------------------------
     def run(self, assignments: list[str] | None = None, students: list[str] | None = None) -> list[dict]:
-        from autograder.release import compute_expected, generate, grading_limits
+        from autograder.release import generate, grading_limits
 
         self.limits = grading_limits(self.course)
         pairs = self.submissions(assignments, students)
@@ -385,13 +417,6 @@ class Grader:
             if name not in released or not self.course.released_notebook(name, name).parent.is_dir():
                 self.log(f"{name} was not released yet: releasing it")
                 generate(self.course, name)
-        expected = {}
-        with concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
-            futs = {pool.submit(compute_expected, self.course, n, slot=i + self.workers): n
-                    for i, n in enumerate(names)}
-            for fut in concurrent.futures.as_completed(futs):
-                expected[futs[fut]] = fut.result()
-
         from autograder import progress
 
         with self.course.gradebook() as gb:
@@ -400,9 +425,6 @@ class Grader:
         if skipped:
             self.log(f"{len(skipped)} submissions unchanged since they were graded: skipped (--force grades them "
                      "again)")
-        results = []
-        start = time.monotonic()
-        self.progress = progress.Progress(len(pairs))
         slots: queue.Queue[int] = queue.Queue()
         for i in range(self.workers):
             slots.put(i)
@@ -415,6 +437,10 @@ class Grader:
         else:
             pool = concurrent.futures.ThreadPoolExecutor(self.workers)
             submit = functools.partial(pool.submit, self.execute, slots=slots)
+        reference = self._references(pairs, pool if self.cluster else None)
+        results = []
+        start = time.monotonic()
+        self.progress = progress.Progress(len(pairs))
         # one gradebook session in this thread: it prepares (reads) and records (writes); workers only execute
         with self.course.gradebook() as gb, pool:
             futures, rejected = [], []
@@ -425,11 +451,11 @@ class Grader:
                 else:
                     rejected.append(job)
             for job in rejected:
-                results.append(self._report(self._stamped(self.record_safely(job, gb, expected[job.assignment]),
+                results.append(self._report(self._stamped(self.record_safely(job, gb, reference[job.assignment]),
                                                           hashes)))
             for fut in concurrent.futures.as_completed(futures):
                 job = fut.result()
-                results.append(self._report(self._stamped(self.record_safely(job, gb, expected[job.assignment]),
+                results.append(self._report(self._stamped(self.record_safely(job, gb, reference[job.assignment]),
                                                           hashes)))
         where = f"on the cluster {self.cluster}" if self.cluster else f"with {self.workers} worker(s)"
         self.log(f"graded {len(results)} submissions {where} in "
@@ -443,6 +469,27 @@ class Grader:
         self.course.write_status(result["assignment"], result["student"], result)
         return result
 
+    def _references(self, pairs: list[tuple[str, str]], cluster=None) -> dict:
+        """{assignment: {notebook: {seed: {grade id: reports}}}}: the reference solution on every graded student's
+        hidden inputs, computed in parallel (cached per seed); on the cluster's workers when ``cluster`` (a
+        ``DaskPool``) is given."""
+        from autograder.release import hidden_seed_for, reference_reports
+
+        seeds: dict[str, list[int]] = {}
+        for student, assignment in pairs:
+            seeds.setdefault(assignment, []).append(hidden_seed_for(self.course, assignment, student))
+        tasks = [(a, p.stem, s) for a, s in seeds.items() for p in self.course.source_notebooks(a)]
+        reference: dict = {a: {} for a in seeds}
+        threads = max(1, cluster.workers()) if cluster else self.workers
+        execute = cluster.execute if cluster else None
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            futs = {pool.submit(reference_reports, self.course, a, nb, s, i % self.workers + self.workers, self.log,
+                                execute): (a, nb) for i, (a, nb, s) in enumerate(tasks)}
+            for fut in concurrent.futures.as_completed(futs):
+                a, nb = futs[fut]
+                reference[a][nb] = fut.result()
+        return reference
+
     def _report(self, result: dict) -> dict:
         prefix = self.progress.step() if self.progress else ""
         self.log(f"  {prefix} {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
@@ -452,6 +499,36 @@ class Grader:
 
 def _cell_label(cell, index: int) -> str:
     return _nbgrader_meta(cell).get("grade_id") or f"cell {index}"
+
+
+def _first_error(cell) -> str:
+    """The kernel's own error in a cell, one line (e.g. ``NotImplementedError``), before its outputs are replaced."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            text = f"{out.get('ename', 'Error')}: {str(out.get('evalue', '')).strip().splitlines()[0] if str(out.get('evalue', '')).strip() else ''}"
+            return text[:300]
+    return ""
+
+
+def _verdict_outputs(verdict, own_error: str) -> list:
+    """A test cell's outputs in the graded notebook: the verdict decided outside, never what the kernel printed."""
+    if verdict.passed:
+        return [nbformat.v4.new_output("stream", name="stdout", text=(
+            f"All {verdict.checks} checks passed / все проверки пройдены ({verdict.checks})\n"))]
+    lines = list(verdict.failures) or ["no check reported / ни одна проверка не сообщила результат"]
+    if own_error:
+        lines.append(f"your code raised / ваш код вызвал {own_error}")
+    evalue = "; ".join(lines)
+    return [nbformat.v4.new_output("error", ename="CheckFailed", evalue=evalue,
+                                   traceback=[f"CheckFailed: {line}" for line in lines])]
+
+
+def _status_banner(status: str, note: str) -> str:
+    ru = {"tampered": "работа изменяла проверки или их результаты", "crashed": "выполнение аварийно прервалось",
+          "timeout": "превышен лимит времени", "invalid_notebook": "ноутбук некорректен",
+          "wrong_variant": "сдан не свой вариант"}.get(status, status)
+    return (f"**Grading status: `{status}`** — {note}\n\n"
+            f"**Статус проверки: `{status}`** — {ru}.")
 
 
 def _add_error(cell, ename: str, evalue: str) -> None:

@@ -62,19 +62,24 @@ def run_uid_base() -> int:
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
-    cell_timeout: int = 60          # seconds per cell
+    """Every limit of one execution, in one place (a course overrides them with ``c.MetaoptGrading.<name>``)."""
+    cell_timeout: int = 60          # seconds per cell (then the kernel is interrupted)
+    grace: int = 10                 # seconds after a cell's limit before a kernel that ignores the interrupt is killed
     setup_timeout: int = 180        # seconds for a locked set-up cell (imports torch, loads data)
     total_timeout: int = 600        # seconds per submission (wall clock)
     memory_mb: int = 3072           # address space of the executor and of the kernel
     nproc: int = 64                 # processes+threads of the slot uid
     file_mb: int = 256              # largest file the code may write
     disk_mb: int = 1024             # size of the sandbox's writable folders (tmpfs: the work folder and /tmp)
+    cell_output_kb: int = 512       # outputs kept per cell (text, figures); the rest is cut with a note
+    notebook_output_kb: int = 8192  # outputs kept per notebook
 
     def executor_args(self) -> list[str]:
         return ["--cell-timeout", str(self.cell_timeout), "--setup-timeout", str(self.setup_timeout),
-                "--total-timeout", str(self.total_timeout),
+                "--total-timeout", str(self.total_timeout), "--grace", str(self.grace),
                 "--memory-mb", str(self.memory_mb), "--nproc", str(self.nproc),
-                "--cpu-seconds", str(2 * self.total_timeout + 60), "--file-mb", str(self.file_mb)]
+                "--cpu-seconds", str(2 * self.total_timeout + 60), "--file-mb", str(self.file_mb),
+                "--cell-output-kb", str(self.cell_output_kb), "--notebook-output-kb", str(self.notebook_output_kb)]
 
 
 @dataclasses.dataclass
@@ -186,7 +191,8 @@ def _extra_files(folder: Path | None) -> list[Path]:
 def _sandbox_env(home: str) -> dict[str, str]:
     return {"HOME": "/tmp", "TMPDIR": "/tmp", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "PYTHONPATH": str(_library_dir().parent), "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/mpl",
-            "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+            "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+            "JOBLIB_MULTIPROCESSING": "0", "JOBLIB_TEMP_FOLDER": "/tmp"}
 
 
 def plain_command(scratch: Path, uid: int | None, limits: Limits) -> list[str]:

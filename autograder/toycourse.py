@@ -2,7 +2,8 @@
 
 ``make_toy_course(root)`` writes ``solutions/theory_1`` and ``solutions/practice_1`` with the structure of the
 real assignments: a locked set-up cell importing ``metaopt_lib.grading``, an answer cell, test cells calling
-``check_close``/``check_true`` (one with a hidden part carrying ``HIDDEN_MARKER``) and a manually graded answer.
+``check_close``/``check_true`` and ``probe`` on per-student hidden inputs (the hidden part carries
+``HIDDEN_MARKER``) and a manually graded answer.
 """
 
 from __future__ import annotations
@@ -31,17 +32,20 @@ def toy_solution(assignment: str, power: int) -> nbformat.NotebookNode:
     nb.metadata["metaopt"] = {"assignment": assignment}
     nb.cells = [
         _cell("markdown", f"# {assignment}: implement f(x) = x**{power}", "intro", locked=True),
-        _cell("code", "import numpy as np\nfrom metaopt_lib.grading import check_close, check_true", "setup",
+        _cell("code", "import numpy as np\nimport torch\n"
+                      "from metaopt_lib.grading import check_close, check_true, hidden_generator, probe", "setup",
               locked=True),
         _cell("code", f"def f(x):\n    ### BEGIN SOLUTION\n    return x ** {power}\n    ### END SOLUTION",
               "answer", solution=True),
         _cell("code", f"check_close('test_value:at2', f(2.0), {2.0 ** power})\n"
                       "### BEGIN HIDDEN TESTS\n"
-                      f"check_close('test_value:array', f(np.arange(4.0)), np.arange(4.0) ** {power})"
-                      f"  # {HIDDEN_MARKER}\n"
+                      "_x = torch.rand(4, generator=hidden_generator('value'), dtype=torch.float64).numpy()\n"
+                      f"probe('test_value:array', f(np.arange(4.0) + _x), rtol=1e-12)  # {HIDDEN_MARKER}\n"
                       "### END HIDDEN TESTS", "test_value", grade=True, locked=True, points=2),
-        _cell("code", "check_true('test_sign:neg', f(-3.0) != 0, 'f(-3) is not zero')", "test_sign", grade=True,
-              locked=True, points=1),
+        _cell("code", "check_true('test_sign:neg', f(-3.0) != 0, 'f(-3) is not zero')\n"
+                      "### BEGIN HIDDEN TESTS\n"
+                      "probe('test_sign:random', f(-1 - float(torch.rand(1, generator=hidden_generator('sign')))))\n"
+                      "### END HIDDEN TESTS", "test_sign", grade=True, locked=True, points=1),
         _cell("markdown", "### BEGIN SOLUTION\nBecause powers multiply.\n### END SOLUTION", "explain",
               grade=True, solution=True, points=2),
     ]

@@ -1,76 +1,84 @@
-"""Outside verification of the check records a student's kernel wrote (see ``metaopt_lib.grading``).
+"""Verdicts, decided outside the sandbox: the student's reported values against the reference solution's.
 
-A test cell that passed (no error output) must have left, for every check the instructor's solution recorded in
-that cell, a record with the same name that passed and whose value matches the solution's expected value within
-the check's tolerance. A record of kind ``tampered`` (grading helpers replaced), a failed check whose exception
-was swallowed, or missing/mismatching records mean the cell's pass cannot be trusted: it scores 0 and the
-submission is marked ``tampered``. Test cells that failed score 0 anyway; only a tampered record is noted there.
+While a test cell runs, its checks report ``{"name", "value"}`` (see ``metaopt_lib.grading``); the executor hands
+the reports of each test cell to the grader. The reference solution, run on the same per-student inputs by the
+grader, reported the values to expect and the tolerances. A test cell passes when every check the reference
+reported in that cell was reported once by the student with a matching value. The student's kernel decides
+nothing: a report can only pass by carrying the right value.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from metaopt_lib.grading import values_close
 
+MAX_REPORTS_PER_CELL = 2000
 
-def parse_records(lines: list[str]) -> tuple[list[dict], int]:
-    """JSON lines → (records, number of unreadable lines)."""
-    records, bad = [], 0
-    for line in lines:
+
+@dataclasses.dataclass
+class CellVerdict:
+    passed: bool
+    failures: list[str]        # human-readable, one per failed check (names of visible checks, hidden ones counted)
+    suspicious: list[str]      # reports only a forger makes (a check reported twice, an unknown check)
+    checks: int                # number of checks the reference made in this cell
+
+
+def parse_reports(lines: list[str]) -> tuple[list[dict], int]:
+    """JSON texts → (reports with a string name, number of unreadable ones)."""
+    reports, bad = [], 0
+    for line in lines[:MAX_REPORTS_PER_CELL]:
         try:
             rec = json.loads(line)
-        except ValueError:
+        except (TypeError, ValueError):
             bad += 1
             continue
         if isinstance(rec, dict) and isinstance(rec.get("name"), str):
-            records.append(rec)
+            reports.append(rec)
         else:
             bad += 1
-    return records, bad
+    return reports, bad + max(0, len(lines) - MAX_REPORTS_PER_CELL)
 
 
-def group_records(records: list[dict]) -> dict[str, list[dict]]:
-    """{grade_id: records in order}; the grade id is the part of the check name before the first ':'."""
-    out: dict[str, list[dict]] = {}
-    for rec in records:
-        out.setdefault(rec["name"].split(":", 1)[0], []).append(rec)
-    return out
-
-
-def _matches(expected: dict, got: dict) -> bool:
-    if got.get("kind") != expected.get("kind") or got.get("passed") is not True:
+def _matches(reference: dict, got: dict) -> bool:
+    want = reference.get("value")
+    if isinstance(want, bool) or want is None:
+        return got.get("value") is want and want is True
+    rtol, atol = float(reference.get("rtol", 1e-6)), float(reference.get("atol", 1e-8))
+    try:
+        if reference.get("at_most"):  # a loss: at most the reference's, within the tolerance
+            value = got.get("value")
+            return (isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(want, (int, float))
+                    and value <= want + atol + rtol * abs(want))
+        return values_close(got.get("value"), want, rtol, atol)
+    except Exception:  # noqa: BLE001 - a malformed report fails its check
         return False
-    if expected.get("kind") == "close":
-        try:
-            return values_close(got.get("value"), expected.get("expected"),
-                                float(expected.get("rtol", 1e-6)), float(expected.get("atol", 1e-8)))
-        except Exception:
-            return False
-    return True
 
 
-def check_cell(passed: bool, got: list[dict], expected: list[dict] | None) -> str | None:
-    """Why a test cell's result cannot be trusted, or None. ``passed``: the cell showed no error."""
-    replaced = sorted({name for r in got if r.get("kind") == "tampered" for name in r.get("replaced") or []})
-    if replaced or any(r.get("kind") == "tampered" for r in got):
-        return "grading helpers replaced: " + (", ".join(replaced) or "?")
-    if not passed:
-        return None
-    if any(r.get("passed") is not True for r in got):
-        return "a failed check did not fail the cell"
-    if not expected:
-        return None
+def judge_cell(got: list[dict], reference: list[dict], visible: set[str]) -> CellVerdict:
+    """The verdict of one test cell. ``reference``: the reference solution's reports of this cell (in order);
+    ``visible``: names of the checks a student can see (their names may be shown in feedback)."""
     by_name: dict[str, list[dict]] = {}
     for rec in got:
         by_name.setdefault(rec["name"], []).append(rec)
-    seen: dict[str, int] = {}
-    for exp in expected:
-        i = seen.get(exp["name"], 0)
-        seen[exp["name"]] = i + 1
-        candidates = by_name.get(exp["name"], [])
-        if i >= len(candidates):
-            return f"check {exp['name']} did not run"
-        if not _matches(exp, candidates[i]):
-            return f"check {exp['name']} does not match the expected result"
-    return None
+    expected_names = {r["name"] for r in reference}
+    suspicious = sorted({f"check {n} reported {len(v)} times" for n, v in by_name.items()
+                         if n in expected_names and len(v) > 1})
+    failures, hidden_failed = [], 0
+    for ref in reference:
+        name = ref["name"]
+        reports = by_name.get(name, [])
+        ok = len(reports) == 1 and _matches(ref, reports[0])
+        if ok:
+            continue
+        if name in visible:
+            why = "did not run" if not reports else ("reported twice" if len(reports) > 1 else "wrong value")
+            failures.append(f"{name}: {why}")
+        else:
+            hidden_failed += 1
+    if hidden_failed:
+        hidden_total = sum(1 for r in reference if r["name"] not in visible)
+        failures.append(f"{hidden_failed} of {hidden_total} hidden checks failed")
+    passed = bool(reference) and not failures and not suspicious
+    return CellVerdict(passed, failures, suspicious, len(reference))

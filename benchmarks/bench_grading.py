@@ -35,7 +35,7 @@ import nbformat  # noqa: E402
 from autograder import samples  # noqa: E402
 from autograder.course import Course  # noqa: E402
 from autograder.grade import Grader  # noqa: E402
-from autograder.release import generate, compute_expected  # noqa: E402
+from autograder.release import generate, reference_reports  # noqa: E402
 from autograder.toycourse import make_toy_course  # noqa: E402
 
 
@@ -59,7 +59,7 @@ def setup(root: Path, real: bool) -> tuple[Course, str]:
         name = "theory_1"
     course = Course(root)
     generate(course, name)
-    compute_expected(course, name)
+    reference_reports(course, name, name, [0])
     return course, name
 
 

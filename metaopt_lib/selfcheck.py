@@ -9,7 +9,10 @@ It reads the saved notebook file (``theory_1.ipynb`` in the current folder, or a
 ``metadata.metaopt.assignment`` is ``"theory_1"``), takes its test cells (nbgrader ``grade=True`` code cells —
 in a released notebook these are the visible tests only; hidden tests run at grading), executes each in the
 notebook's namespace (so the functions the student defined are the ones tested) and prints one line per test
-cell, in English and Russian: passed, failed (with the check's own message), or not yet implemented.
+cell, in English and Russian: passed, failed (with the check's own message), or not yet implemented; then the
+written answers (graded by hand) that still hold the released placeholder. It says what it is: visible checks on a
+few fixed inputs. The points are decided by hidden checks on other inputs, drawn for each student, and by hand —
+passing here is necessary, never a promise of points.
 Test cells are read from the file, the student's functions from the running kernel: run the answer cells first.
 
 Under nbgrader (``NBGRADER_EXECUTION`` set) it does nothing: the grader runs the test cells itself.
@@ -26,7 +29,9 @@ from pathlib import Path
 
 from metaopt_lib.i18n import both
 
-__all__ = ["CheckResult", "find_notebook", "test_cells", "run_checks"]
+__all__ = ["CheckResult", "find_notebook", "test_cells", "unanswered", "run_checks"]
+
+PLACEHOLDER = "YOUR ANSWER HERE"  # the start of the released text stub (nbgrader_config.py: ClearSolutions)
 
 PASSED, FAILED, NOT_DONE = "passed", "failed", "not implemented"
 _LABELS = {PASSED: ("PASS", "пройден"), FAILED: ("FAIL", "не пройден"),
@@ -85,6 +90,19 @@ def test_cells(path: str | os.PathLike) -> list[tuple[str, float, str]]:
     return cells
 
 
+def unanswered(path: str | os.PathLike) -> list[tuple[str, float]]:
+    """(grade_id, points) of the manually graded answers of the saved notebook that still hold the placeholder."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if meta.get("grade") and meta.get("solution") and (PLACEHOLDER in source or not source.strip()):
+            out.append((meta.get("grade_id", "?"), float(meta.get("points", 0) or 0)))
+    return out
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if len(text) < 400 else text[:400] + " ..."
@@ -118,11 +136,11 @@ def run_checks(assignment: str, namespace: dict | None = None, notebook: str | o
         else:
             results.append(CheckResult(grade_id, points, PASSED))
     if verbose:
-        _print(path, results)
+        _print(path, results, unanswered(path))
     return results
 
 
-def _print(path: Path, results: list[CheckResult]) -> None:
+def _print(path: Path, results: list[CheckResult], todo: list[tuple[str, float]]) -> None:
     print(both(f"Self-check of {path.name}: visible tests only (hidden tests run when the work is graded)",
                f"Самопроверка {path.name}: только открытые тесты (скрытые запускаются при оценивании)"))
     for r in results:
@@ -131,10 +149,18 @@ def _print(path: Path, results: list[CheckResult]) -> None:
         if r.message:
             for line in r.message.splitlines():
                 print(f"      {line}")
+    for grade_id, points in todo:
+        print(f"  [TODO / не сделано] {grade_id} ({points:g} pt / балл.): "
+              + both("the written answer still holds the placeholder", "в письменном ответе ещё заготовка"))
     n_ok = sum(r.passed for r in results)
-    pts = sum(r.points for r in results if r.passed)
     total = sum(r.points for r in results)
-    print(both(f"{n_ok} of {len(results)} test cells pass their visible checks ({pts:g} of {total:g} autograded points "
-               f"if the hidden tests pass too).",
-               f"{n_ok} из {len(results)} тестовых ячеек проходят открытые проверки ({pts:g} из {total:g} "
-               f"автоматически оцениваемых баллов, если пройдут и скрытые тесты)."))
+    print(both(f"{n_ok} of {len(results)} test cells pass their visible checks. These are a few fixed examples: the "
+               f"{total:g} autograded points are decided by hidden checks on other inputs, drawn for you, so a pass "
+               f"here is not yet a point.",
+               f"{n_ok} из {len(results)} тестовых ячеек проходят открытые проверки. Это несколько фиксированных "
+               f"примеров: {total:g} автоматически оцениваемых баллов решают скрытые проверки на других входных "
+               f"данных, выбранных для вас, так что пройденная здесь проверка — ещё не балл."))
+    if todo:
+        print(both(f"{len(todo)} written answer(s) ({sum(p for _, p in todo):g} points, graded by hand) not written yet.",
+                   f"Не написано письменных ответов: {len(todo)} ({sum(p for _, p in todo):g} балл., проверяются "
+                   f"вручную)."))

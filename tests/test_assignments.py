@@ -358,7 +358,11 @@ def test_selfcheck_reports_each_outcome(tmp_path, capsys, monkeypatch):
         _cell("check_close('t_ok:double', f(2), 4)", grade=True, grade_id="t_ok", points=2),
         _cell("check_close('t_bad:triple', f(2), 6)", grade=True, grade_id="t_bad", points=1),
         _cell("g()", grade=True, grade_id="t_todo", points=1),
+        _cell("YOUR ANSWER HERE / ВАШ ОТВЕТ ЗДЕСЬ", grade=True, solution=True, grade_id="essay", points=3),
     ]
+    nb.cells[-1].cell_type = "markdown"
+    nb.cells[-1].pop("outputs", None)
+    nb.cells[-1].pop("execution_count", None)
     path = tmp_path / "renamed.ipynb"
     nbformat.write(nb, path)
     monkeypatch.chdir(tmp_path)
@@ -375,6 +379,8 @@ def test_selfcheck_reports_each_outcome(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "PASS / пройден" in out and "FAIL / не пройден" in out and "TODO / не реализовано" in out
     assert "t_bad:triple" in out and "1 of 3" in out and "1 из 3" in out
+    assert "hidden checks" in out and "not yet a point" in out  # honest: visible checks decide no point
+    assert "essay" in out and "placeholder" in out and "заготовка" in out  # the written answer is still to do
 
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert run_checks("demo_1", namespace) == []

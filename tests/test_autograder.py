@@ -1,9 +1,11 @@
 """The instructor's pipeline on a temporary toy course, run the way an instructor runs it (``metaopt grade …``).
 
-One module-scoped fixture releases, collects and autogrades (2 workers, sandboxed when bubblewrap is usable)
-a class covering the hostile cases the real sample class does not: a submission that attacks the machine, one
-that replaces the comparison helpers, one that hides its error outputs; plus a correct, a wrong, a not-JSON and a
-wrong-variant submission, a stray file and an unknown student id.
+One module-scoped fixture releases, collects and autogrades — as ONE sandboxed batch with 2 workers — a class
+covering the hostile cases the real sample class does not: a submission that attacks the machine, one that replaces
+the comparison helpers, one that hides its error outputs, and every attack on the verdicts (``samples.ATTACKS``:
+check functions redefined in the namespace, the grading module patched, reports sent twice, a hook leaking every
+cell's source, 200 MB of output, a SIGINT-proof hang, junk written to the kernel's descriptors, ``sys.exit``,
+``os._exit``); plus a correct, a wrong, a not-JSON and a wrong-variant submission, a stray file and an unknown id.
 """
 
 from __future__ import annotations
@@ -34,7 +36,20 @@ s_helpers,Беляева,Beliaeva
 s_silent,Кузнецова,Kuznetsova
 s_badjson,Семёнова,Semenova
 s_variant,Петров,Petrov
+s_forged,Ковалёв,Kovalev
+s_patched,Баранов,Baranov
+s_double,Богданов,Bogdanov
+s_leak,Крылов,Krylov
+s_huge,Власов,Vlasov
+s_hang,Мельников,Melnikov
+s_flood,Гаврилов,Gavrilov
+s_exit,Савельев,Savelev
+s_hardexit,Фомин,Fomin
 """
+ATTACKERS = {"s_forged": "forged_checks", "s_patched": "patched_internals", "s_double": "double_reports",
+             "s_leak": "leaking_hook", "s_huge": "huge_output", "s_hang": "sigint_proof_hang",
+             "s_flood": "descriptor_flood", "s_exit": "exits", "s_hardexit": "hard_exit"}
+CELL_TIMEOUT = 30
 
 
 def metaopt(*args, cwd=None, check=True) -> subprocess.CompletedProcess:
@@ -101,6 +116,7 @@ def toy(tmp_path_factory):
         "s_badjson": samples.not_json(rel, sol),
         "s_variant": _with_unknown_grade_cell(samples.correct(rel, sol)),
         "s_stranger": samples.correct(rel, sol),
+        **{student: samples.ATTACKS[kind](rel, sol) for student, kind in ATTACKERS.items()},
     }
     for student, nb in kinds.items():
         folder = inbox / student / "homework"
@@ -112,7 +128,7 @@ def toy(tmp_path_factory):
     roster = root / "roster.csv"
     roster.write_text(ROSTER + "s_ok_zip,Кузнецов,Kuznetsov\n", encoding="utf-8")
     collected = metaopt("grade", "collect", "--course-root", root, "--from", inbox, "--roster", roster)
-    graded = metaopt("grade", "autograde", "--course-root", root, "--workers", "2", "--cell-timeout", "30")
+    graded = metaopt("grade", "autograde", "--course-root", root, "--workers", "2", "--cell-timeout", CELL_TIMEOUT)
     fb = metaopt("grade", "feedback", "--course-root", root)
     grades = root / "grades.csv"
     exported = metaopt("grade", "export", "--course-root", root, "--output", grades)
@@ -147,19 +163,67 @@ def test_statuses_and_scores(toy):
         "s_ok": ("graded", "3"),
         "s_wrong": ("graded", "0"),
         "s_hostile": ("graded", "3"),
-        "s_helpers": ("tampered", "0"),
-        "s_silent": ("tampered", "0"),
+        "s_helpers": ("graded", "3"),      # replaced np/torch helpers change no verdict: graded on its values
+        "s_silent": ("graded", "0"),       # hidden tracebacks hide nothing: the stub still fails its cells
         "s_badjson": ("invalid_notebook", "0"),
         "s_variant": ("wrong_variant", "3"),
+        # attacks on the verdicts, all starting from wrong answers: no forged point
+        "s_forged": ("graded", "0"),
+        "s_patched": ("graded", "0"),
+        "s_double": ("tampered", "0"),
+        # attacks on the worker, with correct answers
+        "s_leak": ("graded", "3"),
+        "s_huge": ("graded", "3"),
+        "s_hang": ("timeout", "0"),
+        "s_exit": ("crashed", "3"),
+        "s_hardexit": ("crashed", "0"),
     }
     for student, (status, auto) in expect.items():
         row = _row(toy, student)
         assert (row["status"], row["auto_score"]) == (status, auto), row
         assert row["max_score"] == "5"
+    flood = _row(toy, "s_flood")
+    assert flood["status"] in ("timeout", "crashed") and flood["auto_score"] == "0", flood
     assert _row(toy, "s_ok_zip", "practice_1")["status"] == "graded"
     assert _row(toy, "s_ok_zip", "practice_1")["auto_score"] == "3"
-    assert "numpy.allclose" in _row(toy, "s_helpers")["note"]
-    assert "test_value" in _row(toy, "s_silent")["note"]
+    assert "reported 2 times" in _row(toy, "s_double")["note"]
+    assert "sys.exit" in _row(toy, "s_exit")["note"]
+    assert "ignored the interrupt" in _row(toy, "s_hang")["note"]
+
+
+def test_a_blocked_kernel_frees_its_worker_within_the_cell_limit_plus_grace(toy):
+    """SIGINT ignored, descriptors flooded: killed after the cell limit + the grace, not the submission limit."""
+    from autograder.sandbox import Limits
+
+    course = Course(toy["root"])
+    for student in ("s_hang", "s_flood"):
+        status = course.read_status("theory_1", student)
+        # set-up (kernel start, imports) + the answer cell's limit + grace; the submission limit is 600 s
+        assert status["seconds"] < CELL_TIMEOUT + Limits().grace + 45, status
+
+
+def test_output_is_bounded_in_bytes(toy):
+    root = toy["root"]
+    graded = root / "autograder/work/autograded/s_huge/theory_1/theory_1.ipynb"
+    assert graded.stat().st_size < 2_000_000, graded.stat().st_size
+    assert "output cut" in graded.read_text(encoding="utf-8")
+    page = root / "autograder/work/feedback/s_huge/theory_1/theory_1.html"
+    assert page.stat().st_size < 3_000_000
+
+
+def test_feedback_shows_verdicts_not_what_test_cells_printed(toy):
+    """The leaking hook printed every cell's source (base64) while the test cells ran: none of it is shown."""
+    import base64
+
+    root = toy["root"]
+    page = (root / "autograder/work/feedback/s_leak/theory_1/theory_1.html").read_text(encoding="utf-8")
+    graded = nbformat.read(root / "autograder/work/autograded/s_leak/theory_1/theory_1.ipynb", as_version=4)
+    for cell in graded.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade") and HIDDEN_MARKER in cell.source:
+            assert base64.b64encode(cell.source.encode()).decode() not in page
+    printed = "".join(o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "LEAK " not in printed  # the hook ran only before test cells: every such print was dropped
+    assert "All 2 checks passed" in page or "All 1 checks passed" in page
 
 
 def test_missing_and_expected_variants(toy):
@@ -203,7 +267,7 @@ def test_feedback_has_no_hidden_tests(toy):
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert HIDDEN_MARKER not in html, page
-        assert "check_close('test_value:array'" not in html, page
+        assert "probe('test_value:array'" not in html, page
     # the failing hidden check's traceback (s_wrong fails every check) shows no source line either
     wrong = (root / "autograder/work/feedback/s_wrong/theory_1/theory_1.html").read_text(encoding="utf-8")
     assert "NotImplementedError" in wrong
@@ -225,7 +289,7 @@ def test_rerun_is_idempotent_and_keeps_manual_grades(toy):
         grade.manual_score = 1.5
         gb.db.commit()
     before = {(r["student_id"], r["assignment"]): r for r in toy["rows"]}
-    metaopt("grade", "autograde", "theory_1", "--course-root", root, "--workers", "2", "--cell-timeout", "30",
+    metaopt("grade", "autograde", "theory_1", "--course-root", root, "--workers", "2", "--cell-timeout", CELL_TIMEOUT,
             "--student", "s_ok", "--student", "s_helpers")
     out = root / "grades2.csv"
     metaopt("grade", "export", "--course-root", root, "--output", out, "--quiet")

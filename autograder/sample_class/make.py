@@ -76,7 +76,8 @@ WRONG_VARIANT = "s06"
 EXPECTED = {  # student: {assignment key: status}; the tests check these and the scores' relations
     "s01": {"T": "graded", "P": "graded"}, "s02": {"T": "graded"}, "s03": {"P": "graded"},
     "s04": {"T": "timeout"}, "s05": {"T": "invalid_notebook"}, "s06": {"T": "wrong_variant"},
-    "s07": {"P": "tampered"}, "s08": {"T": "tampered"}, "s09": {"T": "tampered"},
+    "s07": {"P": "tampered"}, "s08": {"T": "tampered"},
+    "s09": {"T": "graded"},  # hidden tracebacks change no verdict (decided outside the kernel): graded on its values
 }
 
 
