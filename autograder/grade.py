@@ -456,16 +456,22 @@ class Grader:
             for fut in concurrent.futures.as_completed(futures):
                 job = fut.result()
                 results.append(self._report(self._stamped(self.record_safely(job, gb, reference[job.assignment]),
-                                                          hashes)))
+                                                          hashes, job)))
         where = f"on the cluster {self.cluster}" if self.cluster else f"with {self.workers} worker(s)"
         self.log(f"graded {len(results)} submissions {where} in "
                  f"{time.monotonic() - start:.0f} s ({'sandboxed' if self.sandboxed else 'NOT sandboxed'})")
         results += [self.course.read_status(a, s) for s, a in skipped]
         return sorted(results, key=lambda r: (r["student"], r["assignment"]))
 
-    def _stamped(self, result: dict, hashes: dict) -> dict:
-        """The status file gets the hash of what was graded once the gradebook holds the scores (resumption)."""
+    def _stamped(self, result: dict, hashes: dict, job: Job | None = None) -> dict:
+        """The status file gets the hash of what was graded once the gradebook holds the scores (resumption), and
+        whether the executions really were sandboxed (a cluster worker decides that on its own machine)."""
         result["hash"] = hashes[(result["student"], result["assignment"])]
+        if job is not None and job.executions:
+            result["sandboxed"] = all(ex.sandboxed for ex in job.executions.values())
+            if self.sandboxed and not result["sandboxed"]:
+                self.log(f"WARNING: {result['student']} {result['assignment']} was executed NOT sandboxed "
+                         "(a cluster worker without usable bubblewrap, or not root)")
         self.course.write_status(result["assignment"], result["student"], result)
         return result
 
