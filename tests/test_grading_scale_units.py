@@ -94,3 +94,14 @@ def test_data_files_travel_to_workers_intact(tmp_path):
     assert (unpacked / "data" / "x.bin").read_bytes() == bytes(range(256))
     assert _files_folder(archive) == unpacked  # unpacked once per worker process
     assert pack_files(tmp_path / "nothing") == b"" and _files_folder(b"") is None
+
+
+def test_cluster_address_from_the_course_config_or_the_command_line(tmp_path):
+    from autograder.grade import Grader
+
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text("c = get_config()\nc.MetaoptGrading.cluster = 'tcp://grading-host:8786'\n")
+    assert Grader(Course(tmp_path), log=lambda m: None).cluster == "tcp://grading-host:8786"
+    assert Grader(Course(tmp_path), cluster="tcp://other:1", log=lambda m: None).cluster == "tcp://other:1"
+    config.unlink()
+    assert Grader(Course(tmp_path), log=lambda m: None).cluster is None
