@@ -7,7 +7,8 @@ Builds ``<output>/student/`` and ``<output>/metaopt-student.zip`` (the same file
   ``metaopt_lib`` package (with its data and checkpoints);
 * ``pyproject.toml`` rewritten so that it installs ``metaopt_lib`` only (there is no ``autograder`` package),
   ``requirements.txt``, ``environment.yml``, a student ``Makefile`` (derived from the course's: ``make lab``,
-  ``make variant``, ``make submit``), ``README.md`` (``autograder/student_README.md``) and a ``.gitignore``.
+  ``make variant``, ``make submit`` — the zip named by the student id, see ``metaopt_lib/submission.py``),
+  ``README.md`` (``autograder/student_README.md``) and a ``.gitignore``.
 
 It never contains ``solutions/``, the hidden tests, ``autograder/``, ``nbgrader_config.py``, ``tests/``,
 ``scripts/`` (the assignment sources live there) or the gradebook. Before anything is written to ``<output>``,
@@ -55,7 +56,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make lab                                    set up (first time) and open JupyterLab on the course"
 	@echo "make variant SURNAME_RU=Иванов SURNAME_EN=Ivanov   your homework variants (theory 1-5, practice 1-3)"
-	@echo "make submit ASSIGNMENT=practice_1           zip assignments/practice_1 into submission-practice_1.zip"
+	@echo "make submit ASSIGNMENT=practice_1           zip assignments/practice_1 into <student_id>-practice_1.zip"
 	@echo "make lectures                               regenerate lectures/en and lectures/ru from lectures/src"
 	@echo "make venv                                   only create .venv (torch CPU + pinned requirements)"
 
@@ -84,10 +85,12 @@ lectures: $(STAMP)
 
 submit:
 	@test -n "$(ASSIGNMENT)" -a -d "assignments/$(ASSIGNMENT)" || { \
-	  echo "usage: make submit ASSIGNMENT=<folder in assignments/, e.g. practice_1>"; \
-	  echo "использование: make submit ASSIGNMENT=<папка в assignments/, например practice_1>"; exit 2; }
-	$(PYTHON) -c "import shutil; shutil.make_archive('submission-$(ASSIGNMENT)', 'zip', 'assignments', '$(ASSIGNMENT)')"
-	@echo "wrote submission-$(ASSIGNMENT).zip: send it to the instructor / отправьте его преподавателю"
+	  echo "usage: make submit ASSIGNMENT=<folder in assignments/, e.g. practice_1> [STUDENT_ID=<id>]"; \
+	  echo "использование: make submit ASSIGNMENT=<папка в assignments/, например practice_1> [STUDENT_ID=<id>]"; \
+	  exit 2; }
+	@# standard library only: works with or without .venv; asks the student id once (kept in .student_id)
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m metaopt_lib.submission "$(ASSIGNMENT)" \
+	  $(if $(STUDENT_ID),--id "$(STUDENT_ID)",)
 
 clean-venv:
 	rm -rf $(VENV)
@@ -99,7 +102,7 @@ __pycache__/
 .ipynb_checkpoints/
 .virtual_documents/
 *.egg-info/
-submission-*.zip
+/*-*.zip
 """
 
 

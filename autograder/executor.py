@@ -7,7 +7,7 @@ read-only, never the ``autograder`` package, the course folder or the gradebook.
   inputs (given to the kernel as ``METAOPT_HIDDEN_SEED``); it is removed before execution. The notebook is kept in
   memory, never written to disk, and the process makes itself non-dumpable.
 * stdout: one JSON document ``{"notebook", "finished", "started", "timeouts", "killed", "dead_kernel",
-  "deadline", "error", "reports", "cut", "seconds", "cpu"}``. ``reports`` maps the index of each test cell (nbgrader
+  "deadline", "error", "reports", "cut", "cell_seconds", "seconds", "cpu"}``. ``reports`` maps the index of each test cell (nbgrader
   ``grade`` without ``solution``) to the check reports its checks sent (display outputs of MIME type
   ``application/vnd.metaopt.check+json``, taken out of the notebook); reports sent by other cells are dropped. The
   kernel's stdout/stderr go to /dev/null, and this process's own fd 1 is moved aside before the kernel starts, so
@@ -97,6 +97,7 @@ def _client_class():
             self.finished: list[int] = []
             self.timeouts: list[int] = []
             self.reports: dict[int, list[str]] = {}
+            self.cell_seconds: dict[int, float] = {}
             self.cut: dict[int, int] = {}
             self.deadline_hit = False
             self._deadline = deadline
@@ -168,6 +169,7 @@ def _client_class():
             try:
                 result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
             finally:
+                self.cell_seconds[cell_index] = round(time.monotonic() - self._cell_started, 2)
                 self._cell_started = None
             if cell_index in self.timeouts:
                 cell.outputs.append({
@@ -274,6 +276,7 @@ def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int
     result.update(notebook=nb, started=client.started, cpu=cpu, finished=client.finished, timeouts=client.timeouts,
                   killed=[k for k in killed if k is not None], deadline=client.deadline_hit,
                   reports={str(k): v for k, v in client.reports.items()}, cut={str(k): v for k, v in client.cut.items()},
+                  cell_seconds={str(k): v for k, v in client.cell_seconds.items()},
                   seconds=time.monotonic() - start)
     return result
 

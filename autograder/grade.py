@@ -253,7 +253,7 @@ class Grader:
         if out_dir.exists():
             shutil.rmtree(out_dir)
         suspicious: list[str] = []
-        seconds = cpu = 0.0
+        seconds = cpu = longest = 0.0
         judged = {}
         for nb_model in gb.find_assignment(assignment).notebooks:
             name = nb_model.name
@@ -264,6 +264,8 @@ class Grader:
             nb, reached = self._executed_notebook(job, name, ex)
             seconds += ex.seconds if ex else 0.0
             cpu += float(ex.reply.get("cpu", 0.0)) if ex and ex.reply else 0.0
+            if ex and ex.reply and ex.reply.get("cell_seconds"):
+                longest = max(longest, *map(float, ex.reply["cell_seconds"].values()))
             expected = reference.get(name, {}).get(job.seed, {})
             released_tests = self._released_tests(assignment, name)
             reports = (ex.reply.get("reports") or {}) if ex and ex.reply else {}
@@ -300,7 +302,7 @@ class Grader:
             nbformat.write(nb, out_dir / f"{name}.ipynb")
         result = {"student": student, "assignment": assignment, "status": status, "note": note,
                   "conditions": job.conditions, "sandboxed": self.sandboxed, "seconds": round(seconds, 1),
-                  "cpu_seconds": round(cpu, 1)}
+                  "cpu_seconds": round(cpu, 1), "longest_cell_seconds": round(longest, 1)}
         self.course.write_status(assignment, student, result)
         return result
 

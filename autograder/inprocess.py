@@ -7,7 +7,7 @@ wrong answer of every graded function can be checked to cost exactly the cells t
 
     reference = run_notebook(solution, seed=7)
     candidate = run_notebook(solution, seed=7, answers={"tempered_prior": "def tempered_prior(pi, lam): ..."})
-    verdicts = judge(reference, candidate, released)      # {grade id: CellVerdict}
+    verdicts = judge(reference, candidate, solution)      # {grade id: CellVerdict}
 """
 
 from __future__ import annotations
@@ -92,10 +92,24 @@ def run_notebook(nb: nbformat.NotebookNode, *, seed: int = 0, answers: dict[str,
     return out
 
 
+def _visible_part(source: str) -> str:
+    """A test cell's source without its hidden region (what the released notebook shows)."""
+    out, hidden = [], False
+    for line in source.splitlines():
+        if "### BEGIN HIDDEN TESTS" in line:
+            hidden = True
+        elif "### END HIDDEN TESTS" in line:
+            hidden = False
+        elif not hidden:
+            out.append(line)
+    return "\n".join(out)
+
+
 def judge(reference: dict[str, CellRun], candidate: dict[str, CellRun],
-          released: nbformat.NotebookNode | None = None) -> dict[str, verify.CellVerdict]:
-    """The grader's verdict on each test cell of ``candidate`` against ``reference`` (same seed)."""
-    sources = {_nbgrader(c)["grade_id"]: c.source for c in released.cells if _is_test(c)} if released else {}
+          notebook: nbformat.NotebookNode) -> dict[str, verify.CellVerdict]:
+    """The grader's verdict on each test cell of ``candidate`` against ``reference`` (same seed); ``notebook``
+    (the solution or its release) tells which checks are visible."""
+    sources = {_nbgrader(c)["grade_id"]: _visible_part(c.source) for c in notebook.cells if _is_test(c)}
     verdicts = {}
     for gid, ref in reference.items():
         if gid not in candidate:

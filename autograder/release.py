@@ -180,6 +180,11 @@ def reference_reports(course: Course, assignment: str, notebook: str, seeds: lis
         executed = reply["notebook"]["cells"]
         for index, (seed, gid) in where.items():
             reports, _ = parse_reports(reply.get("reports", {}).get(str(index), []))
+            names = [r["name"] for r in reports]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise GradingError(f"{assignment}: test cell {gid} reports the checks {twice} more than once: "
+                                   "every check of a cell needs its own name")
             by_seed[seed][gid] = reports
             if any(o.get("output_type") == "error" for o in executed[index].get("outputs", [])):
                 failed.add(gid)

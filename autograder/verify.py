@@ -1,10 +1,15 @@
 """Verdicts, decided outside the sandbox: the student's reported values against the reference solution's.
 
-While a test cell runs, its checks report ``{"name", "value"}`` (see ``metaopt_lib.grading``); the executor hands
-the reports of each test cell to the grader. The reference solution, run on the same per-student inputs by the
-grader, reported the values to expect and the tolerances. A test cell passes when every check the reference
-reported in that cell was reported once by the student with a matching value. The student's kernel decides
-nothing: a report can only pass by carrying the right value.
+While a test cell runs, its checks report ``{"name", "value", …}`` (see ``metaopt_lib.grading``); the executor
+hands the reports of each test cell to the grader. The reference solution, run on the same per-student inputs by the
+grader, reported the checks to expect, their values and tolerances. A test cell passes when every check the
+reference reported in that cell was reported exactly once by the student, and
+
+* a hidden check (``probe``; its expected value never entered the sandbox) carries a value matching the
+  reference's — only the right answer passes it;
+* a visible check (its name is written in the released cell, its expected value visible to the student) reports
+  that its own comparison passed. It may compare with the student's own helpers, so a mistake in a helper costs
+  only the helper's cells; forging it earns nothing, since every test cell holds hidden checks.
 """
 
 from __future__ import annotations
@@ -47,10 +52,6 @@ def _matches(reference: dict, got: dict) -> bool:
         return got.get("value") is want and want is True
     rtol, atol = float(reference.get("rtol", 1e-6)), float(reference.get("atol", 1e-8))
     try:
-        if reference.get("at_most"):  # a loss: at most the reference's, within the tolerance
-            value = got.get("value")
-            return (isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(want, (int, float))
-                    and value <= want + atol + rtol * abs(want))
         return values_close(got.get("value"), want, rtol, atol)
     except Exception:  # noqa: BLE001 - a malformed report fails its check
         return False
@@ -69,16 +70,22 @@ def judge_cell(got: list[dict], reference: list[dict], visible: set[str]) -> Cel
     for ref in reference:
         name = ref["name"]
         reports = by_name.get(name, [])
-        ok = len(reports) == 1 and _matches(ref, reports[0])
+        if name in visible:
+            ok = len(reports) == 1 and reports[0].get("passed") is True
+        else:
+            ok = len(reports) == 1 and _matches(ref, reports[0])
         if ok:
             continue
         if name in visible:
-            why = "did not run" if not reports else ("reported twice" if len(reports) > 1 else "wrong value")
+            why = "did not run" if not reports else ("reported twice" if len(reports) > 1 else "failed")
             failures.append(f"{name}: {why}")
         else:
             hidden_failed += 1
     if hidden_failed:
         hidden_total = sum(1 for r in reference if r["name"] not in visible)
         failures.append(f"{hidden_failed} of {hidden_total} hidden checks failed")
+    hidden = [r for r in reference if r["name"] not in visible]
+    if not hidden:
+        failures.append("no hidden check in this cell: it cannot be graded / в ячейке нет скрытых проверок")
     passed = bool(reference) and not failures and not suspicious
     return CellVerdict(passed, failures, suspicious, len(reference))

@@ -1,8 +1,8 @@
 """The ``metaopt`` command (also ``python -m metaopt_lib``).
 
-Students use ``metaopt variant``; maintainers ``metaopt lectures``; instructors ``metaopt grade``,
-``metaopt student-dist`` and ``metaopt demo``. The instructor commands live in the ``autograder`` package,
-which the student distribution does not contain.
+Students use ``metaopt variant`` and ``metaopt submit``; maintainers ``metaopt lectures``; instructors
+``metaopt grade``, ``metaopt student-dist`` and ``metaopt demo``. The instructor commands live in the
+``autograder`` package, which the student distribution does not contain.
 """
 
 from __future__ import annotations
@@ -55,6 +55,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo.run(workers=args.workers)
 
 
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from metaopt_lib import submission
+
+    return submission.main([args.assignment, *(["--id", args.student_id] if args.student_id else [])])
+
+
 def _cmd_student_dist(args: argparse.Namespace) -> int:
     return _instructor_module("autograder.dist").main(args)
 
@@ -83,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the course's main job: build lectures, grade the sample class")
     demo.add_argument("--workers", type=int, default=None, help="grading workers (default: CPU count)")
     demo.set_defaults(func=_cmd_demo)
+
+    submit = sub.add_parser("submit", help="zip an assignment as <student_id>-<assignment>.zip / сдать задание")
+    submit.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. practice_2")
+    submit.add_argument("--id", dest="student_id", default=None,
+                        help="your student id from the instructor's list (asked once, kept in .student_id)")
+    submit.set_defaults(func=_cmd_submit)
 
     dist = sub.add_parser("student-dist", help="build the student distribution (folder and zip)")
     dist.add_argument("--output", default="dist", help="output folder (default: dist)")

@@ -272,7 +272,7 @@ def evidence_gd(log_joint: Callable[[torch.Tensor], torch.Tensor], init_mean: to
     a stochastic lower bound on log p(D | h) (the ELBO of the implicit distribution q_t) while β·λmax(H) ≤ 0.68.
     The entropy term uses exact traces (``n_probes=None``, full Hessian), Hutchinson's estimator (``n_probes``
     probes of Hessian-vector products) or, with ``exact_logdet=True``, the exact log|I − βH| (small models).
-    Seed 000 credits Maclaurin et al. 2015; the estimator is from Duvenaud, Maclaurin & Adams (2016). As the
+    The 2023 MIPT lecture slides credit Maclaurin et al. 2015; the estimator is from Duvenaud, Maclaurin & Adams (2016). As the
     iterates converge to the mode, the entropy falls without bound and the estimate drops: its peak marks the onset
     of overfitting, and early stopping there is the best variational approximation this family offers.
     """

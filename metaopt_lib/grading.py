@@ -10,11 +10,13 @@ A graded notebook's test cells call::
 :class:`GradingCheckFailed` with a message in English and Russian; ``probe`` does nothing.
 
 **While the notebook is graded** (``NBGRADER_EXECUTION`` set) every check also *reports* its name and the student's
-value (never the expected one) as a display output of MIME type :data:`MIME`. The executor takes those outputs out of
-the test cell and hands them to the grader, which — outside the sandbox — compares each value with the value the
-instructor's reference solution reported for the same check on the same inputs, with the reference's tolerances.
-Nothing in the kernel decides a grade: redefining these functions, replacing NumPy or torch helpers, or reporting a
-passing value for a check only pays off by reporting the right value, i.e. by computing the right answer.
+value as a display output of MIME type :data:`MIME`. The executor takes those outputs out of the test cell and hands
+them to the grader, which decides outside the sandbox. A **hidden** check (``probe``) carries no expected value into
+the kernel: the grader compares the student's value with the value the instructor's reference solution reported
+for the same check on the same per-student inputs, with the reference's tolerances — passing it means computing
+the right answer. A **visible** check is an example the student can read anyway: its own comparison counts, and the
+cell passes only when its hidden checks pass too (every test cell has some). So redefining these functions, replacing
+NumPy or torch helpers or reporting invented values earns nothing.
 
 Hidden checks draw their inputs from :func:`hidden_generator`, seeded by a per-student seed the grader derives from
 the student id and a course secret that never enters the sandbox: one student's hidden inputs are useless to another.
@@ -142,8 +144,9 @@ def check_close(name: str, value, expected, *, rtol: float = 1e-6, atol: float =
 
     ``name`` is ``"<grade_id>:<what>"`` (the grade id of the test cell that calls it). While grading, only the name
     and ``value`` leave the kernel; the grader compares them with the reference solution's."""
-    _report({"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol})
-    if not values_close(value, expected, rtol, atol):
+    passed = values_close(value, expected, rtol, atol)
+    _report({"name": name, "value": _plain_or_text(value), "passed": passed, "rtol": rtol, "atol": atol})
+    if not passed:
         got, want = _plain_or_text(value), _plain_or_text(expected)
         raise GradingCheckFailed(both(
             f"[{name}] value differs from the expected one (rtol={rtol}, atol={atol}): shape "
@@ -170,7 +173,7 @@ def check_true(name: str, condition, message: str = "") -> None:
 
     A multi-element condition is an error, not judged by one of its elements: reduce it with ``.all()``."""
     truth = _truth(condition)
-    _report({"name": name, "value": truth})
+    _report({"name": name, "value": truth, "passed": truth is True})
     if truth is None:
         raise GradingCheckFailed(both(
             f"[{name}] the condition must be one boolean (use .all() or .any()), got {_plain_or_text(condition)!r:.80}",
@@ -180,17 +183,14 @@ def check_true(name: str, condition, message: str = "") -> None:
                                       f"[{name}] условие не выполнено: {message}"))
 
 
-def probe(name: str, value, *, rtol: float = 1e-6, atol: float = 1e-8, at_most: bool = False) -> None:
+def probe(name: str, value, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """Hidden check: report the student's ``value`` under ``name`` to the grader (nothing happens outside grading).
 
     The grader compares it with the reference solution's value for the same name and the same (per-student) inputs,
-    within ``atol + rtol·|reference|`` as the reference run reported them (a student's tolerances are ignored);
-    ``at_most=True``: the value may also be lower than the reference's (a loss an optimiser reaches). An exception
-    raised while computing ``value`` leaves the check unreported, which fails it."""
-    entry = {"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol}
-    if at_most:
-        entry["at_most"] = True
-    _report(entry)
+    within ``atol + rtol·|reference|`` as the reference run reported them (a student's tolerances are ignored). The
+    comparison is two-sided on purpose: a one-sided one ("a loss at most the reference's") is passed by reporting a
+    very low number. An exception raised while computing ``value`` leaves the check unreported, which fails it."""
+    _report({"name": name, "value": _plain_or_text(value), "rtol": rtol, "atol": atol})
 
 
 # --- per-student hidden inputs -----------------------------------------------------------------------------------

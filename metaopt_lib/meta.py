@@ -77,7 +77,7 @@ def _check(params: Mapping[str, torch.Tensor], tasks: Sequence[torch.Tensor], lr
     if any(t.shape[0] != n for t in tasks):
         raise ValueError(both(f"support and query sets disagree on the number of tasks: "
                               f"{[t.shape[0] for t in tasks]}",
-                              f"носитель и запрос расходятся в числе задач: {[t.shape[0] for t in tasks]}"))
+                              f"опорное и запросное множества расходятся в числе задач: {[t.shape[0] for t in tasks]}"))
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
         raise ValueError(both(f"steps must be an integer >= 0, got {steps!r}",
                               f"steps должно быть целым >= 0, получено {steps!r}"))

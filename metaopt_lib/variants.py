@@ -1,6 +1,7 @@
 """Homework variant selection: exactly the homework's script, with input checks around it.
 
-The homework (Russian seed, slide «ДЗ: выбор задания») assigns the variants by::
+The homework (O. Bakhteev's MIPT lecture slides «Метаоптимизация и структура», 2019, slide «ДЗ: выбор
+задания») assigns the variants by::
 
     from zlib import crc32
     theory = crc32('фамилия кириллицей'.lower().encode('utf-8')) % 5 + 1
@@ -52,12 +53,12 @@ class Variant:
 
 
 def theory_variant(surname_ru: str) -> int:
-    """The seed's formula, literally: ``crc32(surname_ru.lower().encode('utf-8')) % 5 + 1``."""
+    """The homework's formula, literally: ``crc32(surname_ru.lower().encode('utf-8')) % 5 + 1``."""
     return crc32(surname_ru.lower().encode("utf-8")) % N_THEORY + 1
 
 
 def practice_variant(surname_en: str) -> int:
-    """The seed's formula, literally: ``crc32(surname_en.lower().encode('utf-8')) % 3 + 1``."""
+    """The homework's formula, literally: ``crc32(surname_en.lower().encode('utf-8')) % 3 + 1``."""
     return crc32(surname_en.lower().encode("utf-8")) % N_PRACTICE + 1
 
 

@@ -67,7 +67,7 @@ def kl_gaussian_prior(mu: torch.Tensor, Sigma_q: torch.Tensor, A: torch.Tensor) 
     """``KL(N(μ, Σ_q) ‖ N(0, A⁻¹)) = ½ (tr(A Σ_q) + μᵀ A μ − u + ln|A⁻¹| − ln|Σ_q|)`` with ``u = dim μ``.
 
     This is the complexity (model description length) term of Graves' MDL loss with every term written out:
-    the Russian seed's version drops ``−u`` and ``ln|A⁻¹|`` and puts ``A⁻¹`` where ``A`` belongs.
+    the 2019 MIPT lecture slides' version drops ``−u`` and ``ln|A⁻¹|`` and puts ``A⁻¹`` where ``A`` belongs.
     ``Sigma_q`` and ``A`` are full [u, u] matrices (use ``torch.diag`` for diagonal ones).
     """
     u = mu.numel()

@@ -5,6 +5,9 @@ environment variable ``METAOPT_EXERCISE_WIDGETS`` is set (the test suite sets it
 for two values of every control, the other controls at their defaults, and prints one line
 ``[widget-check] <callback>.<control> = <value>`` per call so that a test can see that every callback ran.
 Under nbgrader (``NBGRADER_EXECUTION`` set) nothing is displayed.
+
+``interact`` displays the panel itself and returns ``None``: a cell that ends with ``interact(...)`` would
+otherwise show the returned panel a second time (JupyterLab displays the value of a cell's last expression).
 """
 
 from __future__ import annotations
@@ -53,8 +56,11 @@ def exercise(callback: Callable[..., Any], controls: dict[str, Any]) -> int:
     return calls
 
 
-def interact(callback: Callable[..., Any], /, **controls: Any):
-    """Show ``callback`` with the given ipywidgets controls; exercise it headless under the tests."""
+def interact(callback: Callable[..., Any], /, **controls: Any) -> None:
+    """Show ``callback`` with the given ipywidgets controls once; exercise it headless under the tests.
+
+    Returns ``None`` on purpose, so that the panel is displayed exactly once (see the module docstring).
+    """
     if os.environ.get(EXERCISE_ENV):
         exercise(callback, controls)
     if os.environ.get("NBGRADER_EXECUTION"):
@@ -62,6 +68,5 @@ def interact(callback: Callable[..., Any], /, **controls: Any):
     import ipywidgets as w
     from IPython.display import display
 
-    panel = w.interactive(callback, **controls)
-    display(panel)
-    return panel
+    display(w.interactive(callback, **controls))
+    return None

@@ -6,7 +6,7 @@ the same number of meta-iterations and episodes:
 
 * MAML (second order, one inner step of size 0.4 as for Omniglot in Finn et al. 2017) and ANIL (the same with the
   inner loop on the head only, Raghu et al. 2020);
-* "joint pre-training" — the seed's baseline: minimise Σ_n l^n(φ) over the same episodes, without adaptation;
+* "joint pre-training" — the baseline of S.-C. Chung's lecture (NSYSU): minimise Σ_n l^n(φ) over the same episodes, without adaptation;
 * "classifier pre-training" — a 22-way classifier trained on all training-class images, then a new zero-initialised
   5-way head and the whole network fine-tuned on the support set (the usual transfer-learning baseline); once with
   the step 0.4 of the meta-learners ("classifier") and once with its own step tuned on episodes of the training

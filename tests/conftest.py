@@ -30,8 +30,9 @@ def _torch_global_state():
 # marked `serial_heavy`: `make test` runs the rest on two xdist workers first, then these one after another in a
 # single process. Run side by side, a grading batch (two sandboxed kernels) starved a timed lecture from 10 s to 70 s.
 _SERIAL_HEAVY = ("test_lectures.py::test_lecture_executes_in_time", "test_assignments.py::test_nbgrader_pipeline",
-                 "test_autograder.py::", "test_autograder_sample_class.py::", "test_sandbox.py::", "test_grading_class.py::",
-                 "test_grading_scale.py::")
+                 "test_autograder.py::", "test_autograder_sample_class.py::", "test_sandbox.py::",
+                 "test_grading_class.py::", "test_grader_views.py::",
+                 "test_submission_path.py::test_the_submitted_zip_is_graded", "test_grading_scale.py::")
 
 
 def pytest_collection_modifyitems(config, items):

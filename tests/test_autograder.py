@@ -198,8 +198,10 @@ def test_a_blocked_kernel_frees_its_worker_within_the_cell_limit_plus_grace(toy)
     course = Course(toy["root"])
     for student in ("s_hang", "s_flood"):
         status = course.read_status("theory_1", student)
-        # set-up (kernel start, imports) + the answer cell's limit + grace; the submission limit is 600 s
-        assert status["seconds"] < CELL_TIMEOUT + Limits().grace + 45, status
+        # the blocked cell was killed right after its limit + the grace (wall clock of that cell, measured by the
+        # executor), and the whole submission ended far below its own limit of 600 s
+        assert status["longest_cell_seconds"] < CELL_TIMEOUT + Limits().grace + 5, status
+        assert status["seconds"] < 300, status
 
 
 def test_output_is_bounded_in_bytes(toy):
@@ -240,8 +242,9 @@ def test_csv_columns_and_encoding(toy):
     raw = toy["csv"].read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8")
-    assert text.splitlines()[0] == ("student_id,assignment,expected_variant,auto_score,manual_score,score,"
-                                    "max_score,needs_manual,status,note")
+    assert text.splitlines()[0] == ("student_id,surname_ru,surname_en,assignment,expected_variant,auto_score,"
+                                    "manual_score,score,max_score,student_total,student_max,needs_manual,status,"
+                                    "feedback,note")
     assert "Петров" in text
     statuses = {r["status"] for r in toy["rows"]}
     assert statuses <= {"graded", "timeout", "crashed", "invalid_notebook", "wrong_variant", "tampered", "missing"}
@@ -300,6 +303,8 @@ def test_rerun_is_idempotent_and_keeps_manual_grades(toy):
         if key == ("s_ok", "theory_1"):
             assert row["manual_score"] == "1.5" and row["score"] == "4.5", row
             old.update(manual_score="1.5", score="4.5")
+        if key[0] == "s_ok" and old["student_total"]:  # the student's total over their variants follows
+            old["student_total"] = f"{float(old['student_total']) + 1.5:g}"
         assert row == old, key
 
 

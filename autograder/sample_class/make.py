@@ -2,7 +2,7 @@
 
     python autograder/sample_class/make.py [--output DIR] [--course-root ROOT]
 
-Writes ``roster.csv`` (Cyrillic and Latin surnames chosen so that the seed's crc32 formula gives each student
+Writes ``roster.csv`` (Cyrillic and Latin surnames chosen so that the homework's crc32 formula gives each student
 the variant the plan below needs) and ``submissions/`` (one folder or one zip per student id) built from the
 first theory and the first practice assignment that exist (``T`` and ``P``):
 

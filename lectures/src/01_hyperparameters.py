@@ -78,7 +78,9 @@ torch.set_default_dtype(torch.float64)  # evidence work wants double precision
 # What can be a metaparameter:
 # * parameters of the optimisation operator (learning rate, momentum, batch size, number of steps);
 # * parameters of the optimisation problem (weights of penalty terms, a temperature of a relaxation);
-# * the structure of the model;
+# * the structure $\Gamma$ of the model, when an expert fixes it (when the structure is random, as in the prior
+#   $p(\mathbf{w}, \Gamma \mid \mathbf{h})$ of section 1, it is a variable of the model like $\mathbf{w}$, and the
+#   parameters of its prior are hyperparameters — lectures 7–8);
 # * the activation functions of the layers;
 # * the form of the prior and of the likelihood.
 #
@@ -97,7 +99,9 @@ torch.set_default_dtype(torch.float64)  # evidence work wants double precision
 # Что может быть метапараметром:
 # * параметры оператора оптимизации (шаг обучения, момент, размер батча, число шагов);
 # * параметры задачи оптимизации (веса штрафных слагаемых, температура релаксации);
-# * структура модели;
+# * структура модели $\Gamma$, если её фиксирует эксперт (если структура случайна, как в априорном распределении
+#   $p(\mathbf{w}, \Gamma \mid \mathbf{h})$ из раздела 1, она — переменная модели наравне с $\mathbf{w}$, а
+#   параметры её априорного распределения — гиперпараметры; лекции 7–8);
 # * функции активации слоёв;
 # * вид априорного распределения и функции правдоподобия.
 #
@@ -107,18 +111,19 @@ torch.set_default_dtype(torch.float64)  # evidence work wants double precision
 # %% [markdown] lang="en"
 # ### Quiz: hyperparameter or metaparameter?
 #
-# Choose a question and your answer; the widget explains the verdict. There is one question on which reasonable
-# people disagree — the explanation says why.
+# Choose a question, think, then press your answer: the verdict and its explanation appear only after you answer.
+# There is one question on which reasonable people disagree — the explanation says why.
 
 # %% [markdown] lang="ru"
 # ### Тест: гиперпараметр или метапараметр?
 #
-# Выберите вопрос и ответ; виджет объяснит решение. В одном из вопросов разумные люди расходятся во мнениях —
-# объяснение говорит почему.
+# Выберите вопрос, подумайте и нажмите свой ответ: вердикт и объяснение появятся только после ответа. В одном из
+# вопросов разумные люди расходятся во мнениях — объяснение говорит почему.
 
 # %%
 QUIZ = {
     "dropout": {
+        "label": tr("1. The dropout rate", "1. Доля dropout"),
         "question": tr("Is the dropout rate a metaparameter or a hyperparameter?",
                        "Доля dropout — метапараметр или гиперпараметр?"),
         "best": "depends",
@@ -136,6 +141,7 @@ QUIZ = {
             "подбирать, максимизируя ELBO."),
     },
     "temperature": {
+        "label": tr("2. The temperature of Gumbel-softmax", "2. Температура Gumbel-softmax"),
         "question": tr("Gumbel-softmax is the variational distribution over the structure of a deep network. "
                        "Is its temperature a metaparameter or a hyperparameter?",
                        "Распределение Gumbel-softmax — вариационное распределение структуры глубокой сети. "
@@ -144,23 +150,24 @@ QUIZ = {
         "explain": tr(
             "A metaparameter. The temperature does not describe our beliefs about the structure: it controls how "
             "closely the continuous relaxation approximates discrete structures, i.e. the optimisation problem "
-            "we solve. The course's slides write it as λ_temp among the metaparameters in "
+            "we solve. O. Bakhteev's 2019 MIPT lecture slides write it as λ_temp among the metaparameters in "
             "p(w, Γ | h, λ_temp) and anneal it during training.",
             "Метапараметр. Температура не выражает наших представлений о структуре: она управляет тем, насколько "
             "непрерывная релаксация близка к дискретным структурам, то есть задачей оптимизации, которую мы "
-            "решаем. В слайдах курса она обозначена λ_temp среди метапараметров в p(w, Γ | h, λ_temp), и её "
+            "решаем. В слайдах лекций О. Ю. Бахтеева (МФТИ, 2019) она обозначена λ_temp среди метапараметров в p(w, Γ | h, λ_temp), и её "
             "постепенно понижают в ходе обучения."),
     },
     "lr": {
+        "label": tr("3. The learning rate of SGD", "3. Шаг обучения SGD"),
         "question": tr("Is the SGD learning rate a metaparameter or a hyperparameter?",
                        "Шаг обучения SGD — метапараметр или гиперпараметр?"),
         "best": "meta",
         "explain": tr(
-            "A metaparameter: it is a parameter of the optimisation operator T(w) = w − β∇L(w), not of any "
+            "A metaparameter: it is a parameter of the optimisation operator T(w) = w − η∇L(w), not of any "
             "distribution of the parameters. (In lecture 2 the step size does shape an implicit variational "
             "distribution of the weights — the distribution that gradient descent produces — but it remains a "
             "parameter of the operator that produces it.)",
-            "Метапараметр: это параметр оператора оптимизации T(w) = w − β∇L(w), а не какого-либо распределения "
+            "Метапараметр: это параметр оператора оптимизации T(w) = w − η∇L(w), а не какого-либо распределения "
             "параметров. (В лекции 2 шаг действительно определяет неявное вариационное распределение весов — то, "
             "которое порождает градиентный спуск, — но остаётся параметром оператора, который его порождает.)"),
     },
@@ -169,48 +176,64 @@ ANSWERS = [(tr("hyperparameter", "гиперпараметр"), "hyper"), (tr("m
            (tr("it depends", "зависит от трактовки"), "depends")]
 
 
-def quiz(question, answer):
+def quiz(question, answer=None):
+    """Print the question in full; the verdict and the explanation only once an answer is chosen."""
     item = QUIZ[question]
-    verdict = tr("Right.", "Верно.") if answer == item["best"] else tr("Not quite.", "Не совсем.")
     print(item["question"])
+    if answer is None:
+        print(tr("Press your answer below the question list.", "Нажмите свой ответ под списком вопросов."))
+        return
+    verdict = tr("Right.", "Верно.") if answer == item["best"] else tr("Not quite.", "Не совсем.")
     print(f"{verdict} {item['explain']}")
 
 
-interact(quiz, question=w.Dropdown(options=[(QUIZ[k]["question"][:60] + "…", k) for k in QUIZ], value="dropout"),
-         answer=w.ToggleButtons(options=ANSWERS, value="meta"))
+# no answer is preselected (value=None), and choosing another question clears the answer again
+question_box = w.Dropdown(options=[(QUIZ[k]["label"], k) for k in QUIZ], value="dropout",
+                          description=tr("question", "вопрос"), layout=w.Layout(width="auto"))
+answer_box = w.ToggleButtons(options=ANSWERS, value=None, description=tr("answer", "ответ"))
+question_box.observe(lambda change: setattr(answer_box, "value", None), names="value")
+interact(quiz, question=question_box, answer=answer_box)
 
 # %% [markdown] lang="en"
 # ## 3. Model selection is a bilevel problem
 #
 # Let $\boldsymbol{\theta} \in \mathbb{R}^s$ be everything that is optimised (parameters, variational
-# parameters), $L(\boldsymbol{\theta}, \mathbf{h})$ the differentiable loss that training minimises and
-# $Q(\boldsymbol{\theta}, \mathbf{h})$ the differentiable criterion of the final quality of the model (for
-# instance the validation log-likelihood, or an estimate of the evidence). Then
+# parameters), $L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h})$ the differentiable loss that training
+# minimises and $L_{\text{val}}(\boldsymbol{\theta}, \mathbf{h})$ the criterion of the final quality of the model,
+# written as a loss (for instance minus the validation log-likelihood, or minus an estimate of the evidence). Then
 #
-# $$\mathbf{h}^* = \arg\max_{\mathbf{h} \in \mathbb{H}} Q\bigl(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h}\bigr),
-# \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
-# L(\boldsymbol{\theta}, \mathbf{h}).$$
+# $$\mathbf{h}^* = \arg\min_{\mathbf{h} \in \mathbb{H}} L_{\text{val}}\bigl(\boldsymbol{\theta}^*(\mathbf{h}),
+# \mathbf{h}\bigr), \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
+# L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h}).$$
+#
+# This is the one form of the bilevel problem used in the whole course (lecture 0); for metaparameters write
+# $\boldsymbol{\lambda}$ instead of $\mathbf{h}$. (The course's MIPT lecture slides maximise a quality criterion
+# $Q = -L_{\text{val}}$; it is the same problem.)
 #
 # The inner problem is training; the outer one is the choice of hyperparameters (and, in the same way, of
 # metaparameters). Two families of methods solve it: **black-box search**, which only evaluates
-# $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (section 6), and **gradient-based** methods, which
+# $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (section 6), and **gradient-based** methods, which
 # differentiate through $\boldsymbol{\theta}^*(\mathbf{h})$ (lectures 2, 3 and 6).
 
 # %% [markdown] lang="ru"
 # ## 3. Выбор модели — двухуровневая задача
 #
 # Пусть $\boldsymbol{\theta} \in \mathbb{R}^s$ — всё, что оптимизируется (параметры, вариационные параметры),
-# $L(\boldsymbol{\theta}, \mathbf{h})$ — дифференцируемая функция потерь, которую минимизирует обучение, а
-# $Q(\boldsymbol{\theta}, \mathbf{h})$ — дифференцируемый критерий итогового качества модели (например,
-# правдоподобие на валидации или оценка обоснованности). Тогда
+# $L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h})$ — дифференцируемая функция потерь, которую минимизирует
+# обучение, а $L_{\text{val}}(\boldsymbol{\theta}, \mathbf{h})$ — критерий итогового качества модели, записанный
+# как потери (например, минус логарифм правдоподобия на валидации или минус оценка обоснованности). Тогда
 #
-# $$\mathbf{h}^* = \arg\max_{\mathbf{h} \in \mathbb{H}} Q\bigl(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h}\bigr),
-# \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
-# L(\boldsymbol{\theta}, \mathbf{h}).$$
+# $$\mathbf{h}^* = \arg\min_{\mathbf{h} \in \mathbb{H}} L_{\text{val}}\bigl(\boldsymbol{\theta}^*(\mathbf{h}),
+# \mathbf{h}\bigr), \qquad \boldsymbol{\theta}^*(\mathbf{h}) = \arg\min_{\boldsymbol{\theta} \in \mathbb{R}^s}
+# L_{\text{train}}(\boldsymbol{\theta}, \mathbf{h}).$$
 #
-# Внутренняя задача — обучение, внешняя — выбор гиперпараметров (и точно так же метапараметров). Её решают два
+# Это единственная форма двухуровневой задачи во всём курсе (лекция 0); для метапараметров вместо $\mathbf{h}$
+# пишем $\boldsymbol{\lambda}$. (В слайдах лекций МФТИ максимизируется критерий качества $Q = -L_{\text{val}}$; задача
+# та же.)
+#
+# Внутренняя задача — обучение, внешняя — выбор гиперпараметров (и точно так же метапараметров). Эту задачу решают два
 # семейства методов: **поиск «чёрным ящиком»**, который лишь вычисляет
-# $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (раздел 6), и **градиентные** методы, которые
+# $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ (раздел 6), и **градиентные** методы, которые
 # дифференцируют $\boldsymbol{\theta}^*(\mathbf{h})$ (лекции 2, 3 и 6).
 
 # %% [markdown] lang="en"
@@ -373,7 +396,7 @@ interact(evidence_vs_noise, log10_alpha=w.FloatSlider(value=1.0, min=-3.0, max=4
 #
 # Since the last KL divergence is non-negative, the ELBO is a lower bound on the log evidence, and maximising
 # it over $q$ is the same as minimising $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D}, \mathbf{h}))$:
-# the bound is tight exactly when $q$ is the posterior. (One of the course's Russian slides writes the KL
+# the bound is tight exactly when $q$ is the posterior. (O. Bakhteev's 2019 MIPT lecture slides write the KL
 # divergence to the posterior *equal* to the ELBO; it is not: the two add up to the log evidence.) The
 # distribution of the parameters produced by an optimisation procedure can itself be read as a variational
 # distribution — the idea of lecture 2.
@@ -385,7 +408,7 @@ interact(evidence_vs_noise, log10_alpha=w.FloatSlider(value=1.0, min=-3.0, max=4
 # %% [markdown] lang="ru"
 # ## 5. Вариационная нижняя оценка
 #
-# Когда обоснованность не вычисляется, выбирают распределение $q(\mathbf{w})$ из семейства $\Omega$ и пользуются
+# Когда обоснованность не удаётся вычислить, выбирают распределение $q(\mathbf{w})$ из семейства $\Omega$ и пользуются
 # тождеством, верным для любого $q$:
 #
 # $$\log p(\mathcal{D} \mid \mathbf{h}) = \underbrace{\mathbb{E}_{q} \log p(\mathcal{D} \mid \mathbf{w}) -
@@ -394,8 +417,8 @@ interact(evidence_vs_noise, log10_alpha=w.FloatSlider(value=1.0, min=-3.0, max=4
 #
 # Последняя KL-дивергенция неотрицательна, поэтому ELBO — нижняя оценка логарифма обоснованности (вариационная
 # оценка), а её максимизация по $q$ равносильна минимизации $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D},
-# \mathbf{h}))$: оценка точна ровно тогда, когда $q$ совпадает с апостериорным распределением. (На одном из
-# русскоязычных слайдов курса KL-дивергенция до апостериорного распределения *приравнена* к ELBO; это неверно:
+# \mathbf{h}))$: оценка точна ровно тогда, когда $q$ совпадает с апостериорным распределением. (В слайдах
+# лекций О. Ю. Бахтеева, МФТИ, 2019, KL-дивергенция до апостериорного распределения *приравнена* к ELBO; это неверно:
 # в сумме они дают логарифм обоснованности.) Распределение параметров, которое порождает процедура оптимизации,
 # тоже можно считать вариационным — это идея лекции 2.
 #
@@ -443,14 +466,15 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 # %% [markdown] lang="en"
 # ## 6. Black-box search
 #
-# Most of the time $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ is a **black box**: we can only pick a
+# Most of the time $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ is a **black box**: we can only pick a
 # configuration, train, and read the validation loss. The loop is always the same — choose hyperparameters, build
 # and train the model, measure it on validation data, choose the next hyperparameters, and at the very end measure the
 # chosen model once on the test data. What makes it hard: the space is partly discrete (no gradient), every
 # evaluation is a full training (expensive), and the signal is noisy (a 0.2% gain may be a lucky initialisation).
 #
 # * **Grid search** tries the Cartesian product of a few values per hyperparameter: $k^d$ trainings for $d$
-#   hyperparameters. If only one of them matters, $k^{d-1}$ of every $k^d$ trainings repeat values of it already seen.
+#   hyperparameters. If only one of them matters, the grid tries only $k$ values of it: the other $k^d - k$
+#   trainings repeat values already seen (6 of 9 for $k = 3$, $d = 2$).
 # * **Random search** (Bergstra & Bengio, 2012) draws configurations independently — log-uniformly for scale
 #   parameters such as a learning rate or a penalty weight. With the same budget it tries $n$ *different* values of
 #   every hyperparameter, so it rarely loses to a grid and usually wins when few hyperparameters matter.
@@ -476,36 +500,37 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 # %% [markdown] lang="ru"
 # ## 6. Поиск «чёрным ящиком»
 #
-# Чаще всего $Q(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ — **чёрный ящик**: можно только выбрать конфигурацию,
+# Чаще всего $L_{\text{val}}(\boldsymbol{\theta}^*(\mathbf{h}), \mathbf{h})$ — **чёрный ящик**: можно только выбрать конфигурацию,
 # обучить модель и посмотреть на потери на валидации. Цикл всегда один и тот же: выбрать гиперпараметры, построить
 # и обучить модель, измерить её качество на валидационной выборке, выбрать следующие гиперпараметры, а в самом конце
 # один раз измерить выбранную модель на тестовой выборке. Трудности: пространство отчасти дискретно (градиента нет),
-# каждое вычисление — полное обучение (дорого), а сигнал шумный (выигрыш в 0,2% может оказаться удачной
+# каждое вычисление — полное обучение (дорого), а сигнал шумный (выигрыш в 0,2% может объясняться удачной
 # инициализацией).
 #
 # * **Поиск по сетке** перебирает декартово произведение нескольких значений каждого гиперпараметра: $k^d$ обучений
-#   для $d$ гиперпараметров. Если важен только один из них, то $k^{d-1}$ из каждых $k^d$ обучений повторяют уже
-#   виденные его значения.
-# * **Случайный поиск** (Bergstra, Bengio, 2012) выбирает конфигурации независимо — для масштабных параметров вроде
-#   шага обучения или веса штрафа равномерно в логарифмической шкале. При том же бюджете он пробует $n$ *разных*
-#   значений каждого гиперпараметра, поэтому редко проигрывает сетке и обычно выигрывает, когда важны немногие.
+#   для $d$ гиперпараметров. Если важен только один из них, сетка пробует лишь $k$ его значений: остальные
+#   $k^d - k$ обучений повторяют уже виденные значения (6 из 9 при $k = 3$, $d = 2$).
+# * **Случайный поиск** (Bergstra и Bengio, 2012) выбирает конфигурации независимо — для параметров масштаба, таких
+#   как шаг обучения или вес штрафа, равномерно в логарифмической шкале. При том же бюджете он пробует $n$ *разных*
+#   значений каждого гиперпараметра, поэтому редко проигрывает сетке и обычно выигрывает, когда важны лишь немногие из них.
 # * **От грубого к точному**: быстрый случайный поиск по широким диапазонам, затем ещё один по узким диапазонам
 #   вокруг лучших конфигураций и так далее — ручной вариант принципа «исследуй больше там, где было хорошо».
-# * **Байесовская оптимизация** (последовательная оптимизация по модели): по уже проведённым испытаниям строится
-#   вероятностная модель-заменитель функции потерь, а следующая конфигурация выбирается по функции приобретения,
-#   например по ожидаемому улучшению. Классическая модель-заменитель — гауссовский процесс (Snoek и др., 2012);
-#   древовидная парзеновская оценка (Bergstra и др., 2011) моделирует плотности хороших $\ell(\mathbf{h})$ и плохих
+# * **Байесовская оптимизация** (последовательная оптимизация на основе модели): по уже проведённым испытаниям строится
+#   вероятностная суррогатная модель функции потерь, а следующая конфигурация выбирается по функции
+#   приобретения (acquisition function), например по ожидаемому улучшению. Классическая суррогатная модель —
+#   гауссовский процесс (Snoek и др., 2012);
+#   древовидная парзеновская оценка (TPE; Bergstra и др., 2011) моделирует плотности хороших $\ell(\mathbf{h})$ и плохих
 #   $g(\mathbf{h})$ конфигураций и предлагает точку максимума $\ell(\mathbf{h}) / g(\mathbf{h})$. Мы берём её из
 #   библиотеки optuna. Цена — поиск становится последовательным и уже не распараллеливается тривиально.
-# * **Последовательное деление пополам** (Jamieson, Talwalkar, 2016) использует дешёвые неполные обучения:
-#   запускаем $n$ конфигураций с малым бюджетом $r$ (эпохи, шаги), оставляем лучшую $1/\eta$ часть, даём ей в
+# * **Последовательное деление пополам** (Jamieson и Talwalkar, 2016) использует дешёвые неполные обучения:
+#   запускаем $n$ конфигураций с малым бюджетом $r$ (эпохи, шаги), оставляем лучшую долю $1/\eta$, даём ей в
 #   $\eta$ раз больший бюджет и повторяем — на ступени $i$ обучаются $n_i = \lfloor n \eta^{-i} \rfloor$
 #   конфигураций с бюджетом $r_i = r \eta^i$. Предполагается, что кривые обучения редко пересекаются. **Hyperband**
-#   (Li и др., 2018) страхует это предположение: при максимальном бюджете $R$ (в единицах минимального),
+#   (Li и др., 2018) страхует от нарушения этого предположения: при максимальном бюджете $R$ (в единицах минимального),
 #   $s_{\max} = \lfloor \log_\eta R \rfloor$ и $B = (s_{\max} + 1) R$ серия $s = s_{\max}, \dots, 0$ запускает
 #   деление пополам с $n = \lceil \frac{B}{R} \frac{\eta^s}{s + 1} \rceil$ конфигураций и $r = R \eta^{-s}$;
 #   последняя серия — обычный случайный поиск с полным бюджетом.
-# * **Эволюционный поиск** хранит популяцию конфигураций, мутирует хорошие и отбрасывает другие. В *регуляризованной
+# * **Эволюционный поиск** хранит популяцию конфигураций, мутирует хорошие и отбрасывает остальные. В *регуляризованной
 #   эволюции* (Real и др., 2019; так найдена сеть AmoebaNet) турнир из нескольких случайных членов выбирает родителя,
 #   его мутированного потомка обучают и добавляют, а удаляют **самого старого** члена популяции, а не худшего.
 
@@ -513,8 +538,8 @@ interact(show_elbo, t=w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, des
 from metaopt_lib import search
 from metaopt_lib.data import load_digits
 
-print(tr("Hyperband brackets for R = 81, η = 3 (Li et al. 2018, Table 1): (n_i, r_i) per rung",
-         "Серии Hyperband при R = 81, η = 3 (Li и др. 2018, табл. 1): (n_i, r_i) по ступеням"))
+print(tr("Hyperband brackets for R = 81, η = 3 (Li et al., 2018, Table 1): (n_i, r_i) per rung",
+         "Серии Hyperband при R = 81, η = 3 (Li и др., 2018, табл. 1): (n_i, r_i) по ступеням"))
 for s, bracket in zip(range(4, -1, -1), search.hyperband_brackets(81, eta=3)):
     print(f"s = {s}: " + "  ".join(f"({n}, {r:g})" for n, r in bracket))
 
@@ -530,13 +555,13 @@ for s, bracket in zip(range(4, -1, -1), search.hyperband_brackets(81, eta=3)):
 
 # %% [markdown] lang="ru"
 # **Шесть методов поиска на одной реальной задаче.** Многоклассовая логистическая регрессия на цифрах, обучаемая с
-# нуля полноградиентным спуском с моментом не более 27 шагов; три гиперпараметра: шаг $\eta \in [10^{-3}, 30]$ и
+# нуля не более чем 27 шагами полного градиентного спуска с моментом; три гиперпараметра: шаг $\eta \in [10^{-3}, 30]$ и
 # коэффициент затухания весов $\in [10^{-6}, 1]$ (оба — равномерно в логарифмической шкале) и момент
 # $\in [0, 0.95]$. Каждый метод получает около 30 обучений: сетка $5 \times 3 \times 2$, 30 случайных точек,
 # поиск от грубого к точному (3 раунда по 10, каждый раунд вдвое сужает область), 30 испытаний древовидной
-# парзеновской оценки (первые 10 случайные), 30 обучений регуляризованной эволюции
+# парзеновской оценки (первые 10 — случайные), 30 обучений регуляризованной эволюции
 # (популяция 8) и Hyperband с $R = 27$ шагами и $\eta = 3$ (обучение за $r$ шагов стоит $r/27$ полного, поэтому его
-# четыре серии тратят около 15,7 полного обучения). На графике — лучшие найденные потери на валидации в зависимости
+# четыре серии тратят около 15,7 полного обучения). На графике — лучшие найденные к этому моменту потери на валидации в зависимости
 # от числа обучений (в пересчёте на полные).
 
 # %%
@@ -584,7 +609,7 @@ plt.show()
 #
 # Neural architecture search (NAS) applies the same loop to the structure of the network: a **search space** (cells,
 # operations, connections), a **search strategy** and a way to **estimate performance** cheaply. The strategies of
-# the survey table in the course's slides: reinforcement learning (RL: a controller generates architectures,
+# the survey table in S.-C. Chung's lecture (NSYSU): reinforcement learning (RL: a controller generates architectures,
 # rewarded by validation accuracy), evolutionary algorithms (EA), gradient optimisation of a continuous relaxation
 # (GO: DARTS and its family, one-shot models that share weights), random search (RS) and sequential model-based
 # optimisation (SMBO). A few rows (ImageNet; numbers as quoted there, at different image sizes and settings, so
@@ -613,7 +638,8 @@ plt.show()
 # Liu, Simonyan & Yang (DARTS), ICLR 2019; Zoph & Le, ICLR 2017.
 
 # %% [markdown] lang="ru"
-# **Как читать график** (одно зерно генератора — перед тем как верить небольшим различиям, повторите с другими).
+# **Как читать график** (одно начальное значение генератора случайных чисел — прежде чем верить небольшим различиям,
+# повторите с другими).
 # Сетка обходит свои точки в фиксированном порядке, и ей нужно около трёх четвертей бюджета, чтобы дойти до
 # хорошего шага обучения. Случайный поиск и эволюция (они начинают с одних и тех же случайных точек) выходят на
 # уровень около 0,21 за пять обучений. Hyperband доходит до него примерно за восемь полных обучений: его первая
@@ -628,81 +654,195 @@ plt.show()
 #
 # Поиск архитектуры нейросети (NAS) применяет тот же цикл к структуре сети: нужны **пространство поиска** (ячейки,
 # операции, связи), **стратегия поиска** и способ дёшево **оценивать качество**. Стратегии из обзорной таблицы в
-# слайдах курса: обучение с подкреплением (RL: контроллер порождает архитектуры и получает награду — точность на
+# лекции S.-C. Chung (NSYSU): обучение с подкреплением (RL: контроллер порождает архитектуры и получает награду — точность на
 # валидации), эволюционные алгоритмы (EA), градиентная оптимизация непрерывной релаксации (GO: семейство DARTS,
-# «однократные» модели с общими весами), случайный поиск (RS) и последовательная оптимизация по модели (SMBO).
+# однократные (one-shot) модели с общими весами), случайный поиск (RS) и последовательная оптимизация по модели (SMBO).
 # Несколько строк (ImageNet; числа приведены как в таблице, при разных размерах изображений и условиях, поэтому
 # сравнивать их строго нельзя):
 #
 # | стратегия | метод | точность top-1, % | параметров, млн | GPU-дней |
 # |---|---|---|---|---|
-# | человек | MobileNets | 70.6 | 4.2 | — |
-# | RL | NASNet-A | 74.0 | 5.3 | 2000 |
-# | RL | Block-QNN | 77.4 | н/д | 96 |
-# | EA | Hierarchical-EAS | 79.7 | 64.0 | 300 |
-# | EA | AmoebaNet-A (N=6, F=190) | 82.8 | 86.7 | 3150 |
-# | RS | Hierarchical-EAS, случайный | 79.0 | н/д | 300 |
-# | SMBO | PNAS (Mobile) | 74.2 | 5.1 | 225 |
-# | GO | DARTS | 73.3 | 4.7 | 4 |
-# | GO | PC-DARTS (ImageNet) | 75.8 | 5.3 | 3.8 |
-# | GO | GDAS | 72.5 | 4.4 | 0.17 |
+# | человек | MobileNets | 70,6 | 4,2 | — |
+# | RL | NASNet-A | 74,0 | 5,3 | 2000 |
+# | RL | Block-QNN | 77,4 | н/д | 96 |
+# | EA | Hierarchical-EAS | 79,7 | 64,0 | 300 |
+# | EA | AmoebaNet-A (N=6, F=190) | 82,8 | 86,7 | 3150 |
+# | RS | Hierarchical-EAS, случайный | 79,0 | н/д | 300 |
+# | SMBO | PNAS (Mobile) | 74,2 | 5,1 | 225 |
+# | GO | DARTS | 73,3 | 4,7 | 4 |
+# | GO | PC-DARTS (ImageNet) | 75,8 | 5,3 | 3,8 |
+# | GO | GDAS | 72,5 | 4,4 | 0,17 |
 #
-# Два вывода. Общие веса и градиенты снижают стоимость на три-четыре порядка (тысячи GPU-дней у обучения с
+# Два вывода. Разделение весов и градиентные методы снижают стоимость на три-четыре порядка (тысячи GPU-дней у обучения с
 # подкреплением и эволюции, единицы — у DARTS). А случайный поиск в том же хорошо устроенном пространстве отстаёт от
 # эволюции всего на 0,7 пункта (79,0 против 79,7): пространство поиска важно не меньше стратегии.
 #
-# *Источники к разделу:* Бергстра и Бенжио, 2012; Бергстра, Бардене, Бенжио и Кегль, 2011; Снук, Ларошель и
-# Адамс, 2012; Акиба и др. (библиотека optuna), 2019; Джеймисон и Талвалкар, 2016; Ли, Джеймисон, Десальво,
-# Ростамизаде и Талвалкар (Hyperband), 2018; Риал, Агарвал, Хуанг и Ле, 2019; Лю, Симонян и Ян (DARTS), 2019;
-# Зоф и Ле, 2017.
+# *Источники к разделу:* Bergstra и Bengio, JMLR 2012; Bergstra, Bardenet, Bengio и Kégl, NeurIPS 2011;
+# Snoek, Larochelle и Adams, NeurIPS 2012; Akiba и др. (библиотека optuna), KDD 2019; Jamieson и Talwalkar,
+# AISTATS 2016; Li, Jamieson, DeSalvo, Rostamizadeh и Talwalkar (Hyperband), JMLR 2018; Real, Aggarwal, Huang и
+# Le, AAAI 2019; Liu, Simonyan и Yang (DARTS), ICLR 2019; Zoph и Le, ICLR 2017.
 
 # %% [markdown] lang="en"
 # ## Check yourself
 #
 # 1. Give an example of a quantity that is a hyperparameter in one model and a metaparameter in another.
+#    <details><summary>Answer</summary>
+#
+#    The weight of an L2 penalty. In
+#    $L_{\text{train}} = -\log p(\mathcal{D} \mid \mathbf{w}) + \lambda\|\mathbf{w}\|^2$ it is a parameter of the
+#    optimisation problem — a metaparameter. In a Bayesian model with the prior
+#    $\mathcal{N}(\mathbf{0}, \alpha^{-1}\mathbf{I})$ the same number ($\alpha = 2\lambda$) is a parameter of the
+#    prior — a hyperparameter. The dropout rate of the quiz is another example.
+#
+#    </details>
 # 2. Why does maximising the evidence over $\alpha$ not need a validation set? What does it assume instead?
+#    <details><summary>Answer</summary>
+#
+#    The evidence integrates the parameters out: it scores the whole family of models allowed by the prior, not one
+#    fitted model. By the chain rule $p(\mathbf{y} \mid \alpha) = \prod_i p(y_i \mid y_{<i}, \alpha)$, so every
+#    point is predicted once before it is seen — a built-in validation. What it assumes instead: that the model is
+#    right (a linear model with Gaussian noise and a Gaussian prior); if the model is misspecified, the evidence
+#    can prefer a bad $\alpha$.
+#
+#    </details>
 # 3. Show that the ELBO equals the log evidence if and only if $q$ is the posterior.
+#    <details><summary>Answer</summary>
+#
+#    From
+#    $\log p(\mathcal{D} \mid \mathbf{h}) = \text{ELBO}(q) + \mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D}, \mathbf{h}))$
+#    and Gibbs' inequality: the KL divergence is non-negative and equals zero if and only if
+#    $q = p(\mathbf{w} \mid \mathcal{D}, \mathbf{h})$ almost everywhere.
+#
+#    </details>
 # 4. The evidence of the regression above as a function of $\alpha$: what happens as $\alpha \to 0$ and as
 #    $\alpha \to \infty$? Explain both limits.
+#    <details><summary>Answer</summary>
+#
+#    As $\alpha \to \infty$ the prior collapses to $\mathbf{w} = \mathbf{0}$ and the evidence tends to the finite
+#    $\log\mathcal{N}(\mathbf{y} \mid \mathbf{0}, \sigma^2\mathbf{I})$: the model explains nothing and calls all of
+#    $\mathbf{y}$ noise. As $\alpha \to 0$ the prior spreads its mass over ever larger weights: the fit term tends
+#    to that of least squares, but $\log|\sigma^2\mathbf{I} + \alpha^{-1}\mathbf{X}\mathbf{X}^\top|$ grows like
+#    $-d\log\alpha$, so the log evidence falls to $-\infty$ (Occam's razor).
+#
+#    </details>
 # 5. Which of the black-box searches can use the result of a cheap, short training to stop a bad configuration
 #    early, and what does it assume about learning curves?
+#    <details><summary>Answer</summary>
 #
-# ## References
+#    Successive halving and Hyperband: they train many configurations with a small budget and continue only the
+#    best. They assume that learning curves rarely cross — a configuration that is bad after a short training stays
+#    bad; Hyperband hedges this by also running brackets that start with larger budgets.
 #
-# * MacKay D. J. C. Bayesian interpolation. *Neural Computation*, 1992.
-# * Bishop C. M. *Pattern Recognition and Machine Learning*, §3.5. Springer, 2006.
-# * Blei D. M., Kucukelbir A., McAuliffe J. D. Variational inference: a review for statisticians. *JASA*, 2017.
-# * Kingma D. P., Salimans T., Welling M. Variational dropout and the local reparameterization trick. NeurIPS 2015.
-# * Gal Y., Ghahramani Z. Dropout as a Bayesian approximation. ICML 2016.
-# * Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR 2017.
-# * Bergstra J., Bengio Y. Random search for hyper-parameter optimization. *JMLR*, 2012.
-# * Li L. et al. Hyperband: a novel bandit-based approach to hyperparameter optimization. *JMLR*, 2018.
-# * Akiba T. et al. Optuna: a next-generation hyperparameter optimization framework. KDD 2019.
-# * Bakhteev O. Yu., Strijov V. V. Lectures "Metaparameters and metaoptimization", MIPT, 2019–2023.
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Приведите пример величины, которая в одной модели является гиперпараметром, а в другой — метапараметром.
+#    <details><summary>Ответ</summary>
+#
+#    Вес штрафа L2. В $L_{\text{train}} = -\log p(\mathcal{D} \mid \mathbf{w}) + \lambda\|\mathbf{w}\|^2$ это
+#    параметр задачи оптимизации, то есть метапараметр. В байесовской модели с априорным распределением
+#    $\mathcal{N}(\mathbf{0}, \alpha^{-1}\mathbf{I})$ то же число ($\alpha = 2\lambda$) — параметр априорного
+#    распределения, то есть гиперпараметр. Другой пример — доля dropout из теста.
+#
+#    </details>
 # 2. Почему для максимизации обоснованности по $\alpha$ не нужна валидационная выборка? Что предполагается
 #    взамен?
+#    <details><summary>Ответ</summary>
+#
+#    Обоснованность интегрирует по параметрам: она оценивает всё семейство моделей, допустимых априорным
+#    распределением, а не одну обученную модель. По правилу произведения
+#    $p(\mathbf{y} \mid \alpha) = \prod_i p(y_i \mid y_{<i}, \alpha)$, то есть каждая точка предсказывается один
+#    раз до того, как её увидели, — валидация встроена. Взамен предполагается, что модель верна (линейная модель,
+#    гауссовский шум, гауссовское априорное распределение); если модель неверна, обоснованность может выбрать
+#    плохое $\alpha$.
+#
+#    </details>
 # 3. Докажите, что ELBO равна логарифму обоснованности тогда и только тогда, когда $q$ — апостериорное
 #    распределение.
+#    <details><summary>Ответ</summary>
+#
+#    Из
+#    $\log p(\mathcal{D} \mid \mathbf{h}) = \text{ELBO}(q) + \mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathcal{D}, \mathbf{h}))$
+#    и неравенства Гиббса: KL-дивергенция неотрицательна и равна нулю тогда и только тогда, когда
+#    $q = p(\mathbf{w} \mid \mathcal{D}, \mathbf{h})$ почти всюду.
+#
+#    </details>
 # 4. Как ведёт себя обоснованность регрессии выше как функция $\alpha$ при $\alpha \to 0$ и при
 #    $\alpha \to \infty$? Объясните оба предела.
+#    <details><summary>Ответ</summary>
+#
+#    При $\alpha \to \infty$ априорное распределение стягивается в $\mathbf{w} = \mathbf{0}$, и обоснованность
+#    стремится к конечному $\log\mathcal{N}(\mathbf{y} \mid \mathbf{0}, \sigma^2\mathbf{I})$: модель ничего не
+#    объясняет и считает весь $\mathbf{y}$ шумом. При $\alpha \to 0$ априорная масса размазывается по всё бо́льшим
+#    весам: слагаемое качества подгонки стремится к значению метода наименьших квадратов, но
+#    $\log|\sigma^2\mathbf{I} + \alpha^{-1}\mathbf{X}\mathbf{X}^\top|$ растёт как $-d\log\alpha$, и логарифм
+#    обоснованности падает до $-\infty$ (бритва Оккама).
+#
+#    </details>
 # 5. Какие из методов поиска «чёрным ящиком» могут по результату дешёвого короткого обучения досрочно
 #    остановить плохую конфигурацию и что они предполагают о кривых обучения?
+#    <details><summary>Ответ</summary>
 #
+#    Последовательное деление пополам и Hyperband: они обучают много конфигураций с малым бюджетом и продолжают
+#    только лучшие. Предполагается, что кривые обучения редко пересекаются — конфигурация, плохая после короткого
+#    обучения, остаётся плохой; Hyperband страхуется, запуская и серии с бо́льшим начальным бюджетом.
+#
+#    </details>
+
+# %% [markdown] lang="en"
+# ## References
+#
+# * MacKay D. J. C. Bayesian interpolation. Neural Computation, 1992.
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Blei D. M., Kucukelbir A., McAuliffe J. D. Variational inference: a review for statisticians. JASA, 2017.
+# * Kingma D. P., Salimans T., Welling M. Variational dropout and the local reparameterization trick. NeurIPS, 2015.
+# * Gal Y., Ghahramani Z. Dropout as a Bayesian approximation: representing model uncertainty in deep learning. ICML,
+#   2016.
+# * Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR, 2017.
+# * Bergstra J., Bengio Y. Random search for hyper-parameter optimization. JMLR, 2012.
+# * Bergstra J., Bardenet R., Bengio Y., Kégl B. Algorithms for hyper-parameter optimization. NeurIPS, 2011.
+# * Snoek J., Larochelle H., Adams R. P. Practical Bayesian optimization of machine learning algorithms. NeurIPS,
+#   2012.
+# * Akiba T., Sano S., Yanase T., Ohta T., Koyama M. Optuna: a next-generation hyperparameter optimization framework.
+#   KDD, 2019.
+# * Jamieson K., Talwalkar A. Non-stochastic best arm identification and hyperparameter optimization. AISTATS, 2016.
+# * Li L., Jamieson K., DeSalvo G., Rostamizadeh A., Talwalkar A. Hyperband: a novel bandit-based approach to
+#   hyperparameter optimization. JMLR, 2018.
+# * Real E., Aggarwal A., Huang Y., Le Q. V. Regularized evolution for image classifier architecture search. AAAI,
+#   2019.
+# * Liu H., Simonyan K., Yang Y. DARTS: differentiable architecture search. ICLR, 2019.
+# * Zoph B., Le Q. V. Neural architecture search with reinforcement learning. ICLR, 2017.
+# * Metaparameters and metaoptimization. Lecture slides, MIPT, 2023.
+# * Bakhteev O. Метаоптимизация и структура [Metaoptimization and structure]. Lecture slides, MIPT, 2019 (in
+#   Russian).
+# * Chung S.-C. Hyperparameter search and meta learning. Lecture slides, NSYSU (the table of architecture-search
+#   methods).
+
+# %% [markdown] lang="ru"
 # ## Литература
 #
-# * MacKay D. J. C. Байесовская интерполяция (Bayesian interpolation). *Neural Computation*, 1992.
-# * Bishop C. M. Распознавание образов и машинное обучение (Pattern Recognition and Machine Learning), §3.5, 2006.
-# * Blei D. M. и др. Вариационный вывод: обзор для статистиков (Variational inference: a review for
-#   statisticians). *JASA*, 2017.
-# * Kingma D. P. и др. Вариационный dropout и локальная репараметризация. NeurIPS 2015.
-# * Gal Y., Ghahramani Z. Dropout как байесовское приближение. ICML 2016.
-# * Jang E. и др. Категориальная репараметризация через Gumbel-softmax. ICLR 2017.
-# * Bergstra J., Bengio Y. Случайный поиск гиперпараметров. *JMLR*, 2012.
-# * Li L. и др. Hyperband: бандитский подход к оптимизации гиперпараметров. *JMLR*, 2018.
-# * Akiba T. и др. Optuna: система оптимизации гиперпараметров нового поколения. KDD 2019.
-# * Бахтеев О. Ю., Стрижов В. В. Лекции «Метапараметры и метаоптимизация», МФТИ, 2019–2023.
+# * MacKay D. J. C. Bayesian interpolation. Neural Computation, 1992.
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Blei D. M., Kucukelbir A., McAuliffe J. D. Variational inference: a review for statisticians. JASA, 2017.
+# * Kingma D. P., Salimans T., Welling M. Variational dropout and the local reparameterization trick. NeurIPS, 2015.
+# * Gal Y., Ghahramani Z. Dropout as a Bayesian approximation: representing model uncertainty in deep learning. ICML,
+#   2016.
+# * Jang E., Gu S., Poole B. Categorical reparameterization with Gumbel-softmax. ICLR, 2017.
+# * Bergstra J., Bengio Y. Random search for hyper-parameter optimization. JMLR, 2012.
+# * Bergstra J., Bardenet R., Bengio Y., Kégl B. Algorithms for hyper-parameter optimization. NeurIPS, 2011.
+# * Snoek J., Larochelle H., Adams R. P. Practical Bayesian optimization of machine learning algorithms. NeurIPS,
+#   2012.
+# * Akiba T., Sano S., Yanase T., Ohta T., Koyama M. Optuna: a next-generation hyperparameter optimization framework.
+#   KDD, 2019.
+# * Jamieson K., Talwalkar A. Non-stochastic best arm identification and hyperparameter optimization. AISTATS, 2016.
+# * Li L., Jamieson K., DeSalvo G., Rostamizadeh A., Talwalkar A. Hyperband: a novel bandit-based approach to
+#   hyperparameter optimization. JMLR, 2018.
+# * Real E., Aggarwal A., Huang Y., Le Q. V. Regularized evolution for image classifier architecture search. AAAI,
+#   2019.
+# * Liu H., Simonyan K., Yang Y. DARTS: differentiable architecture search. ICLR, 2019.
+# * Zoph B., Le Q. V. Neural architecture search with reinforcement learning. ICLR, 2017.
+# * Metaparameters and metaoptimization. Слайды лекций, МФТИ, 2023.
+# * Бахтеев О. Ю. Метаоптимизация и структура. Слайды лекций, МФТИ, 2019.
+# * Chung S.-C. Hyperparameter search and meta learning. Слайды лекций, NSYSU (таблица методов поиска архитектуры).

@@ -74,7 +74,8 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 #
 # Draw a starting point $\mathbf{w}_0 \sim q^0$ and take steps on $L(\mathbf{w}) = -\log p(\mathbf{Y}, \mathbf{w}
 # \mid \mathfrak{D}, \mathbf{h})$:
-# $\mathbf{w}' = T(\mathbf{w}) = \mathbf{w} - \beta \nabla L(\mathbf{w})$. The points $\mathbf{w}_\tau$ are
+# $\mathbf{w}' = T(\mathbf{w}) = \mathbf{w} - \beta \nabla L(\mathbf{w})$ (the step is $\beta$ here, the letter of
+# the slides; elsewhere the course writes $\eta$ — lecture 0). The points $\mathbf{w}_\tau$ are
 # distributed by some $q^\tau$ we never write down. If $T$ is a **bijection** — guaranteed when $\nabla L$ is
 # Lipschitz with constant $\ell$ and $\beta < 1/\ell$ — the change of variables gives the entropy exactly:
 #
@@ -89,7 +90,7 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # \beta^2\operatorname{Tr}\mathbf{H}^2 \qquad \text{when } \beta\,\lambda_{\max}(\mathbf{H}) \le 0.68,$$
 #
 # so the ELBO stays a lower bound when the determinant is replaced by traces. Averaged over $r$ runs
-# (seed 000's statement):
+# (as stated in the 2023 MIPT lecture slides):
 #
 # $$\mathsf{S}(q') - \mathsf{S}(q) \simeq \frac{1}{r}\sum_{g=1}^{r}\Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}^g)
 # - \beta^2\operatorname{Tr}\big[\mathbf{H}(\mathbf{w}^g)\mathbf{H}(\mathbf{w}^g)\big]\Big),$$
@@ -101,7 +102,8 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 #
 # Выберем начальную точку $\mathbf{w}_0 \sim q^0$ и будем делать шаги по $L(\mathbf{w}) = -\log p(\mathbf{Y},
 # \mathbf{w} \mid \mathfrak{D}, \mathbf{h})$: $\mathbf{w}' = T(\mathbf{w}) = \mathbf{w} - \beta \nabla
-# L(\mathbf{w})$. Точки $\mathbf{w}_\tau$ распределены по некоторому $q^\tau$, которое мы никогда не выписываем.
+# L(\mathbf{w})$ (шаг здесь обозначен $\beta$, как в слайдах; в остальном курсе — $\eta$, см. лекцию 0). Точки
+# $\mathbf{w}_\tau$ распределены по некоторому $q^\tau$, которое мы никогда не выписываем.
 # Если $T$ — **биекция** (это так, когда градиент $\nabla L$ липшицев с константой $\ell$ и $\beta < 1/\ell$),
 # замена переменных даёт энтропию точно:
 #
@@ -109,14 +111,14 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # \mathsf{E}_{q}\log\big|\det\big(\mathbf{I} - \beta\mathbf{H}(\mathbf{w})\big)\big|, \qquad
 # \mathbf{H} = \nabla^2 L .$$
 #
-# Определитель стоит $O(d^3)$ операций. Через собственные числа $\lambda_i$ матрицы $\mathbf{H}$ и неравенство
+# Вычисление определителя стоит $O(d^3)$ операций. Через собственные числа $\lambda_i$ матрицы $\mathbf{H}$ и неравенство
 # $\log(1-x) \ge -x - x^2$ (верно при $x \le 0.68$) получаем
 #
 # $$\log\big|\det(\mathbf{I} - \beta\mathbf{H})\big| \;\ge\; -\beta\operatorname{Tr}\mathbf{H} -
 # \beta^2\operatorname{Tr}\mathbf{H}^2 \qquad \text{при } \beta\,\lambda_{\max}(\mathbf{H}) \le 0.68,$$
 #
-# поэтому ELBO остаётся нижней оценкой и после замены определителя следами. Усредняя по $r$ запускам (утверждение
-# из исходных слайдов 000):
+# поэтому ELBO остаётся нижней оценкой и после замены определителя следами. Усредняя по $r$ запускам (как в
+# слайдах лекций МФТИ 2023 года):
 #
 # $$\mathsf{S}(q') - \mathsf{S}(q) \simeq \frac{1}{r}\sum_{g=1}^{r}\Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}^g)
 # - \beta^2\operatorname{Tr}\big[\mathbf{H}(\mathbf{w}^g)\mathbf{H}(\mathbf{w}^g)\big]\Big),$$
@@ -133,7 +135,7 @@ ax.text(evidence.BOUND_RADIUS + 0.01, -2.5, r"$x = 0.68$")
 ax.set_xlabel(tr(r"$x = \beta\lambda$ (step times a Hessian eigenvalue)",
                  r"$x = \beta\lambda$ (шаг, умноженный на собственное число гессиана)"))
 ax.set_title(tr("The trace bound holds eigenvalue by eigenvalue up to 0.68",
-                "Оценка через следы верна для каждого собственного числа до 0.68"))
+                "Оценка через следы верна для каждого собственного числа до 0,68"))
 ax.legend()
 plt.show()
 
@@ -141,14 +143,14 @@ plt.show()
 # ## 3. The estimator
 #
 # Summing the entropy changes over $\tau$ steps and adding the initial entropy $\mathsf{S}(q^0)$ gives the
-# estimate of the evidence after $\tau$ steps (Duvenaud, Maclaurin & Adams 2016; seed 000 credits Maclaurin et
-# al. 2015, whose reversible-learning work it grew from):
+# estimate of the evidence after $\tau$ steps (Duvenaud, Maclaurin & Adams 2016; the 2023 MIPT lecture slides
+# credit Maclaurin et al. 2015, whose reversible-learning work it grew from):
 #
 # $$\log \hat p(\mathbf{Y} \mid \mathfrak{D}, \mathbf{h}) = \frac{1}{r}\sum_{g=1}^{r}\log p(\mathbf{Y},
 # \mathbf{w}_\tau^g \mid \mathfrak{D}, \mathbf{h}) + \mathsf{S}(q^0) + \frac{1}{r}\sum_{b=0}^{\tau-1}\sum_{g=1}^{r}
 # \Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g) - \beta^2\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g)^2\Big).$$
 #
-# Seed 000 writes the first term as $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$ with $L$ the **log joint**
+# The slides write the first term as $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$ with $L$ the **log joint**
 # (so it is added, not subtracted); the steps ascend that log joint. We start from the prior,
 # $q^0 = p(\mathbf{w} \mid \mathbf{h}) = \mathcal{N}(\mathbf{0}, \alpha^{-1}\mathbf{I})$, on Bayesian linear
 # regression. There $\mathbf{H} = \mathbf{X}^\top\mathbf{X}/\sigma^2 + \alpha\mathbf{I}$ is constant, every $q^\tau$
@@ -159,14 +161,14 @@ plt.show()
 # ## 3. Оценка
 #
 # Суммируя изменения энтропии за $\tau$ шагов и добавляя начальную энтропию $\mathsf{S}(q^0)$, получаем оценку
-# обоснованности после $\tau$ шагов (Duvenaud, Maclaurin & Adams 2016; исходные слайды 000 ссылаются на Maclaurin
-# et al. 2015 — работу об обратимом обучении, из которой выросла эта идея):
+# обоснованности после $\tau$ шагов (Duvenaud, Maclaurin и Adams, 2016; слайды лекций МФТИ 2023 года ссылаются на
+# Maclaurin и др., 2015, — работу об обратимом обучении, из которой выросла эта идея):
 #
 # $$\log \hat p(\mathbf{Y} \mid \mathfrak{D}, \mathbf{h}) = \frac{1}{r}\sum_{g=1}^{r}\log p(\mathbf{Y},
 # \mathbf{w}_\tau^g \mid \mathfrak{D}, \mathbf{h}) + \mathsf{S}(q^0) + \frac{1}{r}\sum_{b=0}^{\tau-1}\sum_{g=1}^{r}
 # \Big(-\beta\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g) - \beta^2\operatorname{Tr}\mathbf{H}(\mathbf{w}_b^g)^2\Big).$$
 #
-# В слайдах 000 первое слагаемое записано как $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$, где $L$ —
+# В слайдах первое слагаемое записано как $L(\mathbf{w}_\tau^g, \mathfrak{D}, \mathbf{Y})$, где $L$ —
 # **логарифм совместного распределения** (поэтому оно прибавляется, а не вычитается); шаги делаются в сторону его
 # роста. Начинаем с априорного распределения $q^0 = p(\mathbf{w} \mid \mathbf{h}) = \mathcal{N}(\mathbf{0},
 # \alpha^{-1}\mathbf{I})$ на байесовской линейной регрессии. Здесь $\mathbf{H} = \mathbf{X}^\top\mathbf{X}/\sigma^2
@@ -214,8 +216,11 @@ print(tr(f"exact log evidence {log_ev:.2f}; best estimate {float(est.log_evidenc
 # %% [markdown] lang="en"
 # ## 4. Why the estimate peaks: the onset of overfitting
 #
-# The energy term climbs while the runs move from the prior towards the mode; the entropy term only falls: every
-# step contracts the cloud of runs by $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$. Gradient descent does **not**
+# The energy term climbs while the runs move from the prior towards the mode; the entropy term only falls. Here
+# $\mathbf{H}$ is positive definite and $0 < \beta\lambda_i < 2$, so every step contracts the cloud of runs by
+# $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$. (That needs a positive-definite $\mathbf{H}$: near a saddle point or
+# a maximum of a non-convex loss, $\mathbf{H}$ has negative eigenvalues, a step stretches the cloud along their
+# directions, and the entropy can grow.) Gradient descent does **not**
 # minimise $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: it keeps shrinking $q^\tau$
 # towards a point, past the width of the posterior, and as $\tau \to \infty$ the entropy goes to $-\infty$.
 # The estimate therefore rises, peaks and falls. Duvenaud et al. read the peak as the point where further
@@ -227,11 +232,14 @@ print(tr(f"exact log evidence {log_ev:.2f}; best estimate {float(est.log_evidenc
 # %% [markdown] lang="ru"
 # ## 4. Почему у оценки есть максимум: начало переобучения
 #
-# Энергия растёт, пока запуски движутся от априорного распределения к моде; энтропия только убывает: каждый шаг
-# сжимает облако запусков в $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$ раз. Градиентный спуск **не** минимизирует
-# $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: он продолжает стягивать $q^\tau$ к точке,
-# сильнее, чем ширина апостериорного распределения, и при $\tau \to \infty$ энтропия стремится к $-\infty$.
-# Поэтому оценка растёт, достигает максимума и падает. Дювено и соавторы трактуют максимум как момент, после
+# Энергия растёт, пока запуски движутся от априорного распределения к моде; энтропия только убывает. Здесь
+# $\mathbf{H}$ положительно определена и $0 < \beta\lambda_i < 2$, поэтому каждый шаг сжимает облако запусков в
+# $1/|\det(\mathbf{I} - \beta\mathbf{H})| > 1$ раз. (Для этого нужна положительная определённость $\mathbf{H}$:
+# около седловой точки или максимума невыпуклой функции потерь у $\mathbf{H}$ есть отрицательные собственные
+# числа, шаг растягивает облако вдоль соответствующих направлений, и энтропия может расти.) Градиентный спуск **не** минимизирует
+# $\mathrm{KL}(q \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h}))$: он продолжает стягивать $q^\tau$ к точке —
+# до ширины меньше, чем у апостериорного распределения, — и при $\tau \to \infty$ энтропия стремится к $-\infty$.
+# Поэтому оценка растёт, достигает максимума и падает. Duvenaud и др. трактуют максимум как момент, после
 # которого дальнейшая оптимизация начинает переобучать; остановка в этот момент (ранняя остановка) даёт лучшее
 # вариационное приближение в этом неявном семействе. Оценка остаётся ниже точной обоснованности: градиентный спуск
 # сжимает каждое направление со своим множителем $(1 - \beta\lambda_i)$, а апостериорному распределению нужна
@@ -246,7 +254,7 @@ print(tr(f"exact log evidence {log_ev:.2f}; best estimate {float(est.log_evidenc
 # %% [markdown] lang="ru"
 # ### Попробуйте: шаг и точность априорного распределения
 #
-# Поднимите $\beta\lambda_{\max}$ выше 0.68 — и оценка через следы перестаёт быть нижней: она может оказаться
+# Поднимите $\beta\lambda_{\max}$ выше 0,68 — и оценка через следы перестаёт быть нижней: она может оказаться
 # выше точного ELBO тех же запусков. Меняйте $\alpha$ и следите, как вместе смещаются максимум оценки и точная
 # обоснованность.
 
@@ -358,47 +366,138 @@ plt.show()
 # ## Check yourself
 #
 # 1. Why must the gradient step be a bijection for the entropy formula, and what condition on $\beta$ ensures it?
+#    <details><summary>Answer</summary>
+#
+#    The change of variables $q'(T(\mathbf{w})) = q(\mathbf{w}) / |\det \mathbf{J}_T(\mathbf{w})|$ needs $T$ to be
+#    one-to-one; otherwise the densities of several points add up at one image. If $\nabla L$ is $\ell$-Lipschitz
+#    and $\beta < 1/\ell$, then
+#    $\|T(\mathbf{w}) - T(\mathbf{w}')\| \ge (1 - \beta\ell)\|\mathbf{w} - \mathbf{w}'\| > 0$ for
+#    $\mathbf{w} \ne \mathbf{w}'$.
+#
+#    </details>
 # 2. Show that $\log(1 - x) \ge -x - x^2$ for $x \le 0.68$ and that it fails slightly above. What happens to the
 #    estimate if $\beta\lambda_{\max} = 0.9$?
+#    <details><summary>Answer</summary>
+#
+#    Let $g(x) = \log(1 - x) + x + x^2$; $g(0) = 0$ and $g'(x) = x(1 - 2x)/(1 - x)$. So $g$ decreases on $x \le 0$
+#    (hence $g \ge 0$ there), increases on $[0, 1/2]$ and decreases after, crossing zero near $x \approx 0.684$
+#    ($g(0.68) \approx 0.003$, $g(0.69) \approx -0.005$). At $\beta\lambda_{\max} = 0.9$ the term of the largest
+#    eigenvalue is $-1.71$ instead of $\log 0.1 = -2.30$: the traces overstate the entropy, and the estimate is no
+#    longer a lower bound — it can exceed the evidence.
+#
+#    </details>
 # 3. Why does the entropy of $q^\tau$ go to $-\infty$ while the energy stays bounded? What does the maximum of the
 #    estimate mean?
+#    <details><summary>Answer</summary>
+#
+#    Each step multiplies the volume of the cloud by $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$ (a constant here),
+#    so $\mathsf{S}(q^\tau)$ falls linearly in $\tau$ to $-\infty$, while the energy tends to the finite log joint
+#    at the mode. The maximum is the step after which the gain in fit no longer pays for the lost entropy: the best
+#    member of the implicit variational family, read as the onset of overfitting (early stopping).
+#
+#    </details>
 # 4. Hutchinson's estimator of $\operatorname{Tr}\mathbf{H}$ is unbiased. Is $-\beta\,\mathbf{v}^\top\mathbf{H}\mathbf{v}
 #    - \beta^2\|\mathbf{H}\mathbf{v}\|^2$ an unbiased estimate of the trace bound? Of $\log|\det(\mathbf{I} -
 #    \beta\mathbf{H})|$?
+#    <details><summary>Answer</summary>
+#
+#    Yes for the trace bound: for probes with $\mathsf{E}\,\mathbf{v}\mathbf{v}^\top = \mathbf{I}$,
+#    $\mathsf{E}\,\mathbf{v}^\top\mathbf{H}\mathbf{v} = \operatorname{Tr}\mathbf{H}$ and
+#    $\mathsf{E}\|\mathbf{H}\mathbf{v}\|^2 = \mathsf{E}\,\mathbf{v}^\top\mathbf{H}^2\mathbf{v} = \operatorname{Tr}\mathbf{H}^2$.
+#    No for $\log|\det(\mathbf{I} - \beta\mathbf{H})|$: the expression estimates the bound, which lies below the
+#    log-determinant.
+#
+#    </details>
 # 5. Why is the estimate below the exact evidence even on a linear-Gaussian model, where every $q^\tau$ is Gaussian?
+#    <details><summary>Answer</summary>
+#
+#    $q^\tau$ has the covariance $\alpha^{-1}(\mathbf{I} - \beta\mathbf{H})^{2\tau}$: gradient descent shrinks the
+#    eigendirection $i$ of the prior by $(1 - \beta\lambda_i)^\tau$, while the posterior needs the covariance
+#    $\mathbf{H}^{-1}$, i.e. $1/\lambda_i$ in direction $i$. The directions would need different numbers of steps,
+#    so for every $\tau$ the gap $\mathrm{KL}(q^\tau \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h})) > 0$ (and
+#    the trace bound adds its own gap).
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Почему для формулы энтропии шаг градиентного спуска должен быть биекцией и какое условие на $\beta$ это
 #    гарантирует?
+#    <details><summary>Ответ</summary>
+#
+#    Замена переменных $q'(T(\mathbf{w})) = q(\mathbf{w}) / |\det \mathbf{J}_T(\mathbf{w})|$ требует, чтобы $T$
+#    было взаимно однозначным; иначе в одном образе складываются плотности нескольких точек. Если $\nabla L$
+#    липшицев с константой $\ell$ и $\beta < 1/\ell$, то
+#    $\|T(\mathbf{w}) - T(\mathbf{w}')\| \ge (1 - \beta\ell)\|\mathbf{w} - \mathbf{w}'\| > 0$ при
+#    $\mathbf{w} \ne \mathbf{w}'$.
+#
+#    </details>
 # 2. Докажите, что $\log(1 - x) \ge -x - x^2$ при $x \le 0.68$ и что чуть выше неравенство нарушается. Что
 #    произойдёт с оценкой при $\beta\lambda_{\max} = 0.9$?
+#    <details><summary>Ответ</summary>
+#
+#    Пусть $g(x) = \log(1 - x) + x + x^2$; $g(0) = 0$ и $g'(x) = x(1 - 2x)/(1 - x)$. Значит, $g$ убывает при
+#    $x \le 0$ (поэтому там $g \ge 0$), возрастает на $[0, 1/2]$ и затем убывает, переходя через ноль около
+#    $x \approx 0.684$ ($g(0.68) \approx 0.003$, $g(0.69) \approx -0.005$). При $\beta\lambda_{\max} = 0.9$
+#    слагаемое наибольшего собственного числа равно $-1.71$ вместо $\log 0.1 = -2.30$: следы завышают энтропию, и
+#    оценка перестаёт быть нижней — она может превысить обоснованность.
+#
+#    </details>
 # 3. Почему энтропия $q^\tau$ стремится к $-\infty$, а энергия остаётся ограниченной? Что означает максимум оценки?
+#    <details><summary>Ответ</summary>
+#
+#    Каждый шаг умножает объём облака на $|\det(\mathbf{I} - \beta\mathbf{H})| < 1$ (здесь это константа), поэтому
+#    $\mathsf{S}(q^\tau)$ линейно по $\tau$ убывает до $-\infty$, а энергия стремится к конечному значению
+#    логарифма совместного распределения в моде. Максимум — это шаг, после которого выигрыш в качестве подгонки уже
+#    не окупает потерю энтропии: лучший элемент неявного вариационного семейства, который трактуют как начало
+#    переобучения (ранняя остановка).
+#
+#    </details>
 # 4. Оценка Хатчинсона для $\operatorname{Tr}\mathbf{H}$ несмещённая. Является ли $-\beta\,\mathbf{v}^\top
 #    \mathbf{H}\mathbf{v} - \beta^2\|\mathbf{H}\mathbf{v}\|^2$ несмещённой оценкой для оценки через следы? А для
 #    $\log|\det(\mathbf{I} - \beta\mathbf{H})|$?
+#    <details><summary>Ответ</summary>
+#
+#    Для оценки через следы — да: для пробных векторов с $\mathsf{E}\,\mathbf{v}\mathbf{v}^\top = \mathbf{I}$ верно
+#    $\mathsf{E}\,\mathbf{v}^\top\mathbf{H}\mathbf{v} = \operatorname{Tr}\mathbf{H}$ и
+#    $\mathsf{E}\|\mathbf{H}\mathbf{v}\|^2 = \mathsf{E}\,\mathbf{v}^\top\mathbf{H}^2\mathbf{v} = \operatorname{Tr}\mathbf{H}^2$.
+#    Для $\log|\det(\mathbf{I} - \beta\mathbf{H})|$ — нет: выражение оценивает нижнюю границу, которая лежит ниже
+#    логарифма определителя.
+#
+#    </details>
 # 5. Почему оценка ниже точной обоснованности даже для линейно-гауссовой модели, где каждое $q^\tau$ гауссово?
+#    <details><summary>Ответ</summary>
+#
+#    Ковариация $q^\tau$ равна $\alpha^{-1}(\mathbf{I} - \beta\mathbf{H})^{2\tau}$: градиентный спуск сжимает $i$-е
+#    собственное направление априорного распределения в $(1 - \beta\lambda_i)^{-\tau}$ раз, а апостериорному
+#    распределению нужна ковариация $\mathbf{H}^{-1}$, то есть $1/\lambda_i$ в направлении $i$. Разным направлениям
+#    нужно разное число шагов, поэтому при любом $\tau$ разрыв
+#    $\mathrm{KL}(q^\tau \,\|\, p(\mathbf{w} \mid \mathfrak{D}, \mathbf{h})) > 0$ (и оценка через следы добавляет
+#    свой разрыв).
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References
 #
-# * D. Duvenaud, D. Maclaurin, R. P. Adams. Early stopping as nonparametric variational inference. AISTATS 2016.
-# * D. Maclaurin, D. Duvenaud, R. P. Adams. Gradient-based hyperparameter optimization through reversible
-#   learning. ICML 2015.
-# * M. F. Hutchinson. A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines.
+# * Duvenaud D., Maclaurin D., Adams R. P. Early stopping as nonparametric variational inference. AISTATS, 2016.
+# * Maclaurin D., Duvenaud D., Adams R. P. Gradient-based hyperparameter optimization through reversible learning.
+#   ICML, 2015.
+# * Hutchinson M. F. A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines.
 #   Communications in Statistics — Simulation and Computation, 1990.
-# * C. M. Bishop. Pattern Recognition and Machine Learning, §3.5 (the evidence of linear regression). 2006.
-# * Seed 000: "Metaparameters and metaoptimization", MIPT 2023 (slides "Gradient descent for evidence estimation").
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Metaparameters and metaoptimization. Lecture slides, MIPT, 2023 (the slides on gradient descent for evidence
+#   estimation).
 
 # %% [markdown] lang="ru"
 # ## Литература
 #
-# * Duvenaud D., Maclaurin D., Adams R. P. Ранняя остановка как непараметрический вариационный вывод (Early
-#   stopping as nonparametric variational inference). AISTATS, 2016.
-# * Maclaurin D., Duvenaud D., Adams R. P. Оптимизация гиперпараметров по градиенту через обратимое обучение
-#   (Gradient-based hyperparameter optimization through reversible learning). ICML, 2015.
-# * Hutchinson M. F. Стохастическая оценка следа матрицы влияния для сглаживающих сплайнов Лапласа. 1990.
-# * Bishop C. M. Распознавание образов и машинное обучение, §3.5 (обоснованность линейной регрессии), 2006.
-# * Исходные слайды 000: «Метапараметры и метаоптимизация», МФТИ, 2023 (слайды об оценке обоснованности
-#   градиентным спуском).
+# * Duvenaud D., Maclaurin D., Adams R. P. Early stopping as nonparametric variational inference. AISTATS, 2016.
+# * Maclaurin D., Duvenaud D., Adams R. P. Gradient-based hyperparameter optimization through reversible learning.
+#   ICML, 2015.
+# * Hutchinson M. F. A stochastic estimator of the trace of the influence matrix for Laplacian smoothing splines.
+#   Communications in Statistics — Simulation and Computation, 1990.
+# * Bishop C. M. Pattern Recognition and Machine Learning, §3.5. Springer, 2006.
+# * Metaparameters and metaoptimization. Слайды лекций, МФТИ, 2023 (слайды об оценке обоснованности градиентным
+#   спуском).

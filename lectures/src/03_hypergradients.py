@@ -43,15 +43,15 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 #
 # Franceschi et al. (2018) put hyperparameter optimisation and meta-learning into one frame:
 #
-# $$\boldsymbol{\lambda}^* = \arg\min_{\boldsymbol{\lambda}} \; L_V\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}),
+# $$\boldsymbol{\lambda}^* = \arg\min_{\boldsymbol{\lambda}} \; L_{\text{val}}\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}),
 # \boldsymbol{\lambda}\big), \qquad \boldsymbol{\theta}^*(\boldsymbol{\lambda}) = \arg\min_{\boldsymbol{\theta}}
-# \; L_T(\boldsymbol{\theta}, \boldsymbol{\lambda}),$$
+# \; L_{\text{train}}(\boldsymbol{\theta}, \boldsymbol{\lambda}),$$
 #
-# with $L_T$ the training loss (the inner problem) and $L_V$ the validation loss (the outer problem). Its gradient
+# with $L_{\text{train}}$ the training loss (the inner problem) and $L_{\text{val}}$ the validation loss (the outer problem). Its gradient
 # with respect to the outer variables is the **hypergradient**
 #
-# $$\frac{d L_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}} +
-# \Big(\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}}\Big)^{\!\top}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+# $$\frac{d L_{\text{val}}}{d\boldsymbol{\lambda}} = \frac{\partial L_{\text{val}}}{\partial\boldsymbol{\lambda}} +
+# \Big(\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}}\Big)^{\!\top}\frac{\partial L_{\text{val}}}{\partial\boldsymbol{\theta}}.$$
 #
 # Everything hard is in $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$. Franceschi et al. replace the exact
 # $\arg\min$ by $T$ steps of an optimiser, $\boldsymbol{\theta}_T(\boldsymbol{\lambda})$, and show that solutions of
@@ -62,35 +62,35 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # %% [markdown] lang="ru"
 # ## 1. Двухуровневая задача
 #
-# Франчески и соавторы (2018) описали оптимизацию гиперпараметров и метаобучение в одной постановке:
+# Franceschi и др. (2018) описали оптимизацию гиперпараметров и метаобучение в одной постановке:
 #
-# $$\boldsymbol{\lambda}^* = \arg\min_{\boldsymbol{\lambda}} \; L_V\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}),
+# $$\boldsymbol{\lambda}^* = \arg\min_{\boldsymbol{\lambda}} \; L_{\text{val}}\big(\boldsymbol{\theta}^*(\boldsymbol{\lambda}),
 # \boldsymbol{\lambda}\big), \qquad \boldsymbol{\theta}^*(\boldsymbol{\lambda}) = \arg\min_{\boldsymbol{\theta}}
-# \; L_T(\boldsymbol{\theta}, \boldsymbol{\lambda}),$$
+# \; L_{\text{train}}(\boldsymbol{\theta}, \boldsymbol{\lambda}),$$
 #
-# где $L_T$ — функция потерь на обучении (внутренняя задача), $L_V$ — на валидации (внешняя задача). Её градиент
+# где $L_{\text{train}}$ — функция потерь на обучении (внутренняя задача), $L_{\text{val}}$ — на валидации (внешняя задача). Её градиент
 # по внешним переменным называется **гиперградиентом**:
 #
-# $$\frac{d L_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}} +
-# \Big(\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}}\Big)^{\!\top}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+# $$\frac{d L_{\text{val}}}{d\boldsymbol{\lambda}} = \frac{\partial L_{\text{val}}}{\partial\boldsymbol{\lambda}} +
+# \Big(\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}}\Big)^{\!\top}\frac{\partial L_{\text{val}}}{\partial\boldsymbol{\theta}}.$$
 #
-# Вся трудность — в $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$. Франчески и соавторы заменяют точный
+# Вся трудность — в $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$. Franceschi и др. заменяют точный
 # $\arg\min$ на $T$ шагов оптимизатора, $\boldsymbol{\theta}_T(\boldsymbol{\lambda})$, и доказывают, что решения
 # такой приближённой задачи сходятся к решениям точной при $T \to \infty$. В метаобучении внешние переменные —
 # это **гиперпредставление**: слои, общие для всех задач, а в каждом эпизоде внутренняя задача подбирает только
 # свой последний слой.
 
 # %% [markdown] lang="en"
-# ## 2. Four ways to a hypergradient
+# ## 2. Four ways to a hypergradient, and the exact one to check them
 #
 # **(a) Reverse mode through unrolled training.** Write training as a differentiable map
 # $\boldsymbol{\theta}_{t+1} = \Phi(\boldsymbol{\theta}_t, \boldsymbol{\lambda})$ (here gradient descent with
 # momentum) and backpropagate through all $T$ steps. Cost about that of training; memory $O(T\,|\boldsymbol{\theta}|)$.
 # Maclaurin, Duvenaud & Adams (2015) avoid storing the trajectory: SGD with momentum
-# $\mathbf{v}_{t+1} = \gamma\mathbf{v}_t - \nabla L_T(\boldsymbol{\theta}_t)$,
+# $\mathbf{v}_{t+1} = \gamma\mathbf{v}_t - \nabla L_{\text{train}}(\boldsymbol{\theta}_t)$,
 # $\boldsymbol{\theta}_{t+1} = \boldsymbol{\theta}_t + \eta\mathbf{v}_{t+1}$ can be run **backwards**,
 # $\boldsymbol{\theta}_t = \boldsymbol{\theta}_{t+1} - \eta\mathbf{v}_{t+1}$,
-# $\mathbf{v}_t = (\mathbf{v}_{t+1} + \nabla L_T(\boldsymbol{\theta}_t))/\gamma$; in floating point the division
+# $\mathbf{v}_t = (\mathbf{v}_{t+1} + \nabla L_{\text{train}}(\boldsymbol{\theta}_t))/\gamma$; in floating point the division
 # by $\gamma < 1$ amplifies rounding, so they store exactly the bits that multiplication by $\gamma$ destroys
 # ($\log_2(1/\gamma)$ bits per number per step) and reverse training exactly. That gives gradients with respect to
 # learning-rate and momentum schedules, initialisation scales and regularisers.
@@ -101,60 +101,60 @@ torch.set_num_threads(1)  # small tensors: extra threads only add overhead
 # hyperparameters: good for few hyperparameters and long or online training.
 #
 # **(c, d) Implicit function theorem (IFT).** At a strict minimum $\nabla_{\boldsymbol{\theta}}
-# L_T(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = 0$; differentiating this identity,
+# L_{\text{train}}(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = 0$; differentiating this identity,
 #
-# $$\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}} = -\mathbf{H}^{-1}\frac{\partial^2 L_T}{\partial
-# \boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}, \qquad \mathbf{H} = \frac{\partial^2 L_T}{\partial
-# \boldsymbol{\theta}^2}, \qquad \frac{dL_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}}
-# - \Big(\frac{\partial^2 L_T}{\partial\boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}\Big)^{\!\top}
-# \mathbf{H}^{-1}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+# $$\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}} = -\mathbf{H}^{-1}\frac{\partial^2 L_{\text{train}}}{\partial
+# \boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}, \qquad \mathbf{H} = \frac{\partial^2 L_{\text{train}}}{\partial
+# \boldsymbol{\theta}^2}, \qquad \frac{dL_{\text{val}}}{d\boldsymbol{\lambda}} = \frac{\partial L_{\text{val}}}{\partial\boldsymbol{\lambda}}
+# - \Big(\frac{\partial^2 L_{\text{train}}}{\partial\boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}\Big)^{\!\top}
+# \mathbf{H}^{-1}\frac{\partial L_{\text{val}}}{\partial\boldsymbol{\theta}}.$$
 #
 # Only the optimum matters, not the path. $\mathbf{H}^{-1}\mathbf{g}$ is found with Hessian-vector products:
 # by a truncated Neumann series (Lorraine, Vicol & Duvenaud 2020) or by conjugate gradient (iMAML, Rajeswaran et
 # al. 2019). Memory is flat in the number of training steps.
 #
-# **(e) Exact.** For ridge regression with one weight decay per feature,
-# $L_T = \frac{1}{2n}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2 + \frac12\sum_j\lambda_j w_j^2$, everything is in
+# **(e) The exact answer, the ground truth for (a)–(d).** For ridge regression with one weight decay per feature,
+# $L_{\text{train}} = \frac{1}{2n}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2 + \frac12\sum_j\lambda_j w_j^2$, everything is in
 # closed form: $\mathbf{w}^* = \mathbf{H}^{-1}\mathbf{X}^\top\mathbf{y}/n$ and
-# $dL_V/d\boldsymbol{\lambda} = -\mathbf{w}^* \odot \mathbf{H}^{-1}\nabla_{\mathbf{w}}L_V(\mathbf{w}^*)$.
+# $dL_{\text{val}}/d\boldsymbol{\lambda} = -\mathbf{w}^* \odot \mathbf{H}^{-1}\nabla_{\mathbf{w}}L_{\text{val}}(\mathbf{w}^*)$.
 
 # %% [markdown] lang="ru"
-# ## 2. Четыре способа получить гиперградиент
+# ## 2. Четыре способа получить гиперградиент и точный ответ для их проверки
 #
 # **(a) Обратный режим через развёрнутое обучение.** Запишем обучение как дифференцируемое отображение
 # $\boldsymbol{\theta}_{t+1} = \Phi(\boldsymbol{\theta}_t, \boldsymbol{\lambda})$ (здесь градиентный спуск с
 # моментом) и применим обратное распространение через все $T$ шагов. Стоимость порядка стоимости обучения, память
-# $O(T\,|\boldsymbol{\theta}|)$. Маклорин, Дювено и Адамс (2015) обходятся без хранения траектории: SGD с моментом
-# $\mathbf{v}_{t+1} = \gamma\mathbf{v}_t - \nabla L_T(\boldsymbol{\theta}_t)$,
+# $O(T\,|\boldsymbol{\theta}|)$. Maclaurin, Duvenaud и Adams (2015) обходятся без хранения траектории: SGD с моментом
+# $\mathbf{v}_{t+1} = \gamma\mathbf{v}_t - \nabla L_{\text{train}}(\boldsymbol{\theta}_t)$,
 # $\boldsymbol{\theta}_{t+1} = \boldsymbol{\theta}_t + \eta\mathbf{v}_{t+1}$ можно выполнить **в обратную
 # сторону**: $\boldsymbol{\theta}_t = \boldsymbol{\theta}_{t+1} - \eta\mathbf{v}_{t+1}$,
-# $\mathbf{v}_t = (\mathbf{v}_{t+1} + \nabla L_T(\boldsymbol{\theta}_t))/\gamma$. В арифметике с плавающей точкой
+# $\mathbf{v}_t = (\mathbf{v}_{t+1} + \nabla L_{\text{train}}(\boldsymbol{\theta}_t))/\gamma$. В арифметике с плавающей точкой
 # деление на $\gamma < 1$ усиливает ошибки округления, поэтому они сохраняют ровно те биты, которые теряются при
 # умножении на $\gamma$ ($\log_2(1/\gamma)$ бит на число за шаг), и обращают обучение точно. Так получаются
 # градиенты по расписаниям шага и момента, по масштабам инициализации и по регуляризаторам.
 #
 # **(b) Прямой режим.** Переносим вперёд $\mathbf{Z}_t = d\boldsymbol{\theta}_t/d\boldsymbol{\lambda}$:
 # $\mathbf{Z}_{t+1} = \frac{\partial\Phi}{\partial\boldsymbol{\theta}}\mathbf{Z}_t + \frac{\partial\Phi}{\partial
-# \boldsymbol{\lambda}}$ (Franceschi et al. 2017). Память не зависит от $T$, стоимость пропорциональна числу
+# \boldsymbol{\lambda}}$ (Franceschi и др., 2017). Память не зависит от $T$, стоимость пропорциональна числу
 # гиперпараметров: подходит для немногих гиперпараметров и длинного или онлайн-обучения.
 #
 # **(c, d) Теорема о неявной функции.** В точке строгого минимума $\nabla_{\boldsymbol{\theta}}
-# L_T(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = 0$; дифференцируя это тождество,
+# L_{\text{train}}(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = 0$; дифференцируя это тождество,
 #
-# $$\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}} = -\mathbf{H}^{-1}\frac{\partial^2 L_T}{\partial
-# \boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}, \qquad \mathbf{H} = \frac{\partial^2 L_T}{\partial
-# \boldsymbol{\theta}^2}, \qquad \frac{dL_V}{d\boldsymbol{\lambda}} = \frac{\partial L_V}{\partial\boldsymbol{\lambda}}
-# - \Big(\frac{\partial^2 L_T}{\partial\boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}\Big)^{\!\top}
-# \mathbf{H}^{-1}\frac{\partial L_V}{\partial\boldsymbol{\theta}}.$$
+# $$\frac{d\boldsymbol{\theta}^*}{d\boldsymbol{\lambda}} = -\mathbf{H}^{-1}\frac{\partial^2 L_{\text{train}}}{\partial
+# \boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}, \qquad \mathbf{H} = \frac{\partial^2 L_{\text{train}}}{\partial
+# \boldsymbol{\theta}^2}, \qquad \frac{dL_{\text{val}}}{d\boldsymbol{\lambda}} = \frac{\partial L_{\text{val}}}{\partial\boldsymbol{\lambda}}
+# - \Big(\frac{\partial^2 L_{\text{train}}}{\partial\boldsymbol{\theta}\,\partial\boldsymbol{\lambda}}\Big)^{\!\top}
+# \mathbf{H}^{-1}\frac{\partial L_{\text{val}}}{\partial\boldsymbol{\theta}}.$$
 #
 # Важен только оптимум, а не путь к нему. Вектор $\mathbf{H}^{-1}\mathbf{g}$ находят через умножения гессиана на
-# вектор: усечённым рядом Неймана (Lorraine, Vicol & Duvenaud 2020) или методом сопряжённых градиентов (iMAML,
-# Rajeswaran et al. 2019). Память не растёт с числом шагов обучения.
+# вектор: усечённым рядом Неймана (Lorraine, Vicol и Duvenaud, 2020) или методом сопряжённых градиентов (iMAML,
+# Rajeswaran и др., 2019). Память не растёт с числом шагов обучения.
 #
-# **(e) Точный ответ.** Для гребневой регрессии со своим коэффициентом регуляризации у каждого признака,
-# $L_T = \frac{1}{2n}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2 + \frac12\sum_j\lambda_j w_j^2$, всё выписывается
+# **(e) Точный ответ — эталон для (a)–(d).** Для гребневой регрессии со своим коэффициентом регуляризации у каждого признака,
+# $L_{\text{train}} = \frac{1}{2n}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2 + \frac12\sum_j\lambda_j w_j^2$, всё выписывается
 # явно: $\mathbf{w}^* = \mathbf{H}^{-1}\mathbf{X}^\top\mathbf{y}/n$ и
-# $dL_V/d\boldsymbol{\lambda} = -\mathbf{w}^* \odot \mathbf{H}^{-1}\nabla_{\mathbf{w}}L_V(\mathbf{w}^*)$.
+# $dL_{\text{val}}/d\boldsymbol{\lambda} = -\mathbf{w}^* \odot \mathbf{H}^{-1}\nabla_{\mathbf{w}}L_{\text{val}}(\mathbf{w}^*)$.
 
 # %%
 d = 20
@@ -182,15 +182,15 @@ for T in (10, 100, 1000):
 rows.append((tr("unrolled forward, T = 100", "развёрнутое, прямой режим, T = 100"),
              rel_err(hg.unrolled_hypergrad_forward(inner, outer, torch.zeros(d), lam, 100, lr))))
 for K in (10, 100, 1000):
-    rows.append((tr(f"IFT + Neumann, K = {K}", f"неявная функция + Нейман, K = {K}"),
+    rows.append((tr(f"IFT + Neumann, K = {K}", f"теорема о неявной функции + ряд Неймана, K = {K}"),
                  rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "neumann", K=K, alpha=lr))))
 stats = {}
-rows.append((tr("IFT + conjugate gradient", "неявная функция + сопряжённые градиенты"),
+rows.append((tr("IFT + conjugate gradient", "теорема о неявной функции + сопряжённые градиенты"),
              rel_err(hg.ift_hypergrad(inner, outer, w_star, lam, "cg", rtol=1e-10, stats=stats))))
 print(tr(f"condition number of H: {float(eig.max() / eig.min()):.0f}; CG used {stats['hvps']} Hessian-vector products",
          f"число обусловленности H: {float(eig.max() / eig.min()):.0f}; CG сделал {stats['hvps']} умножений гессиана на вектор"))
 for name, err in rows:
-    print(f"{name:45s} {tr('relative error', 'относительная ошибка')} {err:.2e}")
+    print(f"{name:50s} {tr('relative error', 'относительная ошибка')} {err:.2e}")
 
 # %% [markdown] lang="en"
 # Unrolled differentiation answers a different question — the hypergradient of $T$ steps from $\mathbf{w}_0 = 0$
@@ -200,40 +200,40 @@ for name, err in rows:
 # ## 3. The Neumann series, written correctly
 #
 # For a matrix $\mathbf{U}$ with spectral radius of $\mathbf{I} - \mathbf{U}$ below one,
-# $\mathbf{U}^{-1} = \sum_{i=0}^{\infty}(\mathbf{I} - \mathbf{U})^i$. Take $\mathbf{U} = \alpha\mathbf{H}$ with a step
-# $0 < \alpha < 2/\lambda_{\max}(\mathbf{H})$:
+# $\mathbf{U}^{-1} = \sum_{i=0}^{\infty}(\mathbf{I} - \mathbf{U})^i$. Take $\mathbf{U} = \eta\mathbf{H}$ with a step
+# $0 < \eta < 2/\lambda_{\max}(\mathbf{H})$:
 #
-# $$\mathbf{H}^{-1} = \alpha\sum_{i=0}^{\infty}(\mathbf{I} - \alpha\mathbf{H})^i \;\approx\;
-# \alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i .$$
+# $$\mathbf{H}^{-1} = \eta\sum_{i=0}^{\infty}(\mathbf{I} - \eta\mathbf{H})^i \;\approx\;
+# \eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i .$$
 #
-# The sum **starts at $i = 0$** and the step **$\alpha$ multiplies it** (seed 001 writes the sum from $i = 1$
-# without $\alpha$; that is $\mathbf{H}^{-1} - \mathbf{I}$ for $\alpha = 1$, not $\mathbf{H}^{-1}$). `metaopt_lib`
-# returns $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i\mathbf{v}$ at the price of $K$ Hessian-vector
-# products. The error is $(\mathbf{I} - \alpha\mathbf{H})^{K+1}\mathbf{H}^{-1}\mathbf{v}$: it falls like
-# $(1 - \alpha\lambda_{\min})^{K+1}$, slowly for an ill-conditioned $\mathbf{H}$, and grows without bound when
-# $\alpha\lambda_{\max} > 2$. Conjugate gradient needs at most $d$ products and converges like
+# The sum **starts at $i = 0$** and the step **$\eta$ multiplies it** (the blog post on Lorraine et al. writes the sum from $i = 1$
+# without $\eta$; that is $\mathbf{H}^{-1} - \mathbf{I}$ for $\eta = 1$, not $\mathbf{H}^{-1}$). `metaopt_lib`
+# returns $\eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i\mathbf{v}$ at the price of $K$ Hessian-vector
+# products. The error is $(\mathbf{I} - \eta\mathbf{H})^{K+1}\mathbf{H}^{-1}\mathbf{v}$: it falls like
+# $(1 - \eta\lambda_{\min})^{K+1}$, slowly for an ill-conditioned $\mathbf{H}$, and grows without bound when
+# $\eta\lambda_{\max} > 2$. Conjugate gradient needs at most $d$ products and converges like
 # $\big((\sqrt\kappa - 1)/(\sqrt\kappa + 1)\big)^k$.
 
 # %% [markdown] lang="ru"
-# Развёрнутое дифференцирование отвечает на другой вопрос — гиперградиент $T$ шагов из $\mathbf{w}_0 = 0$ — и
+# Развёрнутое дифференцирование отвечает на другой вопрос — гиперградиент после $T$ шагов из $\mathbf{w}_0 = 0$ — и
 # приближается к точному, только когда обучение сошлось. Теорема о неявной функции отвечает на правильный
 # вопрос в оптимуме, и её ошибка определяется только линейным решателем.
 #
 # ## 3. Ряд Неймана в правильной записи
 #
 # Для матрицы $\mathbf{U}$, у которой спектральный радиус $\mathbf{I} - \mathbf{U}$ меньше единицы,
-# $\mathbf{U}^{-1} = \sum_{i=0}^{\infty}(\mathbf{I} - \mathbf{U})^i$. Возьмём $\mathbf{U} = \alpha\mathbf{H}$ с шагом
-# $0 < \alpha < 2/\lambda_{\max}(\mathbf{H})$:
+# $\mathbf{U}^{-1} = \sum_{i=0}^{\infty}(\mathbf{I} - \mathbf{U})^i$. Возьмём $\mathbf{U} = \eta\mathbf{H}$ с шагом
+# $0 < \eta < 2/\lambda_{\max}(\mathbf{H})$:
 #
-# $$\mathbf{H}^{-1} = \alpha\sum_{i=0}^{\infty}(\mathbf{I} - \alpha\mathbf{H})^i \;\approx\;
-# \alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i .$$
+# $$\mathbf{H}^{-1} = \eta\sum_{i=0}^{\infty}(\mathbf{I} - \eta\mathbf{H})^i \;\approx\;
+# \eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i .$$
 #
-# Сумма **начинается с $i = 0$**, и **шаг $\alpha$ стоит множителем** (в исходном тексте 001 сумма записана с
-# $i = 1$ и без $\alpha$; при $\alpha = 1$ это $\mathbf{H}^{-1} - \mathbf{I}$, а не $\mathbf{H}^{-1}$).
-# `metaopt_lib` возвращает $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i\mathbf{v}$ ценой $K$ умножений
-# гессиана на вектор. Ошибка равна $(\mathbf{I} - \alpha\mathbf{H})^{K+1}\mathbf{H}^{-1}\mathbf{v}$: она убывает
-# как $(1 - \alpha\lambda_{\min})^{K+1}$, медленно для плохо обусловленной $\mathbf{H}$, и неограниченно растёт при
-# $\alpha\lambda_{\max} > 2$. Методу сопряжённых градиентов нужно не больше $d$ умножений, и он сходится как
+# Сумма **начинается с $i = 0$**, и **шаг $\eta$ стоит множителем** (в записи в блоге о статье Lorraine и др. сумма начинается с
+# $i = 1$ и без $\eta$; при $\eta = 1$ это $\mathbf{H}^{-1} - \mathbf{I}$, а не $\mathbf{H}^{-1}$).
+# `metaopt_lib` возвращает $\eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i\mathbf{v}$ ценой $K$ умножений
+# гессиана на вектор. Ошибка равна $(\mathbf{I} - \eta\mathbf{H})^{K+1}\mathbf{H}^{-1}\mathbf{v}$: она убывает
+# как $(1 - \eta\lambda_{\min})^{K+1}$, медленно для плохо обусловленной $\mathbf{H}$, и неограниченно растёт при
+# $\eta\lambda_{\max} > 2$. Методу сопряжённых градиентов нужно не больше $d$ умножений, и он сходится как
 # $\big((\sqrt\kappa - 1)/(\sqrt\kappa + 1)\big)^k$.
 
 # %%
@@ -248,14 +248,14 @@ def neumann_error(K, alpha_scale):
                label=tr("conjugate gradient", "сопряжённые градиенты"))
     ax.set_xlabel(tr("K (Hessian-vector products)", "K (умножений гессиана на вектор)"))
     ax.set_ylabel(tr("relative error of the hypergradient", "относительная ошибка гиперградиента"))
-    ax.set_title(f"α·λmax = {alpha_scale:.2f}")
+    ax.set_title(f"η·λmax = {alpha_scale:.2f}")
     ax.legend()
     plt.show()
 
 
 interact(neumann_error,
          K=w.IntSlider(value=200, min=5, max=400, step=5, description="K"),
-         alpha_scale=w.FloatSlider(value=1.0, min=0.2, max=2.1, step=0.1, description="α·λmax"))
+         alpha_scale=w.FloatSlider(value=1.0, min=0.2, max=2.1, step=0.1, description="η·λmax"))
 
 # %% [markdown] lang="en"
 # ## 4. Thousands of hyperparameters
@@ -327,10 +327,10 @@ print(tr(f"test loss: best single λ {float(test_c(hg.ridge_solution(Xa, ya, bes
 
 # %% [markdown] lang="ru"
 # **Дистилляция выборки.** Гиперпараметры — сама обучающая выборка: по одному синтетическому изображению 8×8 на
-# цифру, 640 чисел. Во внутренней задаче мультиномиальная логистическая регрессия обучается только на этих десяти
+# цифру, 640 чисел. Во внутренней задаче многоклассовая логистическая регрессия обучается только на этих десяти
 # изображениях (20 шагов градиентного спуска из нуля); внешние потери — перекрёстная энтропия на настоящих
-# обучающих цифрах. Гиперградиенты считаются в обратном режиме через эти 20 шагов (Wang et al. 2018; Lorraine et
-# al. 2020 делают то же через теорему о неявной функции). Сравниваем с моделью, обученной так же на десяти
+# обучающих цифрах. Гиперградиенты считаются в обратном режиме через эти 20 шагов (Wang и др., 2018; Lorraine и
+# др., 2020, делают то же через теорему о неявной функции). Сравниваем с моделью, обученной так же на десяти
 # случайных настоящих изображениях, по одному на класс, — они же служат начальным приближением.
 
 # %%
@@ -356,7 +356,7 @@ for c in range(10):
     for ax in axes[:, c]:
         ax.set_xticks([]), ax.set_yticks([])
 axes[0, 0].set_ylabel(tr("random", "случайные"))
-axes[1, 0].set_ylabel(tr("distilled", "дистилл."))
+axes[1, 0].set_ylabel(tr("distilled", "дистиллированные"))
 fig.suptitle(tr(f"validation accuracy: 10 random real images {acc_real:.2f}, 10 distilled images {acc_distilled:.2f}",
                 f"точность на валидации: 10 случайных изображений {acc_real:.2f}, 10 дистиллированных {acc_distilled:.2f}"))
 plt.tight_layout()
@@ -369,7 +369,7 @@ plt.show()
 #   minimum with an invertible Hessian, reached exactly. SGD on a neural network gives different optima for
 #   different seeds, and in practice stops before any of them; the IFT then differentiates a fiction.
 # * **Only hyperparameters of the loss.** The IFT sees the inner problem only through $\nabla_{\boldsymbol{\theta}}
-#   L_T = 0$. Learning rates, batch sizes, momentum or the initialisation change the path, not the optimum, so
+#   L_{\text{train}} = 0$. Learning rates, batch sizes, momentum or the initialisation change the path, not the optimum, so
 #   their IFT hypergradient is zero or undefined; for them, differentiate through the unrolled training (as
 #   Maclaurin et al. do for learning-rate schedules), accepting the memory cost or reversing the dynamics.
 # * **Short horizons.** Unrolling only a few steps is cheap but biased towards greedy hyperparameters.
@@ -381,63 +381,151 @@ plt.show()
 #   был строгим локальным минимумом с обратимым гессианом и был достигнут точно. SGD для нейросети приходит в
 #   разные оптимумы при разных начальных значениях генератора и на практике останавливается раньше; тогда
 #   теорема дифференцирует то, чего нет.
-# * **Только гиперпараметры функции потерь.** Неявная функция видит внутреннюю задачу лишь через условие
-#   $\nabla_{\boldsymbol{\theta}} L_T = 0$. Шаг обучения, размер пакета, момент или инициализация меняют путь, а не
+# * **Только гиперпараметры функции потерь.** Теорема о неявной функции «знает» о внутренней задаче лишь условие
+#   $\nabla_{\boldsymbol{\theta}} L_{\text{train}} = 0$. Шаг обучения, размер батча, момент или инициализация меняют путь, а не
 #   оптимум, поэтому их гиперградиент по теореме равен нулю или не определён; для них нужно дифференцировать
-#   развёрнутое обучение (как Маклорин и соавторы для расписаний шага), платя памятью или обращая динамику.
+#   развёрнутое обучение (как Maclaurin и др. для расписаний шага), платя памятью или обращая динамику.
 # * **Короткий горизонт.** Развёртка на несколько шагов дешева, но смещает выбор к «жадным» гиперпараметрам.
 
 # %% [markdown] lang="en"
 # ## Check yourself
 #
-# 1. Derive $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ from $\nabla_{\boldsymbol{\theta}}L_T = 0$. Where is
+# 1. Derive $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ from $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = 0$. Where is
 #    positive definiteness of $\mathbf{H}$ used?
-# 2. Why does $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i$ converge only for $\alpha < 2/\lambda_{\max}$?
-#    What does the sum from $i = 1$ without $\alpha$ approximate?
+#    <details><summary>Answer</summary>
+#
+#    Differentiate the identity
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}}(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = \mathbf{0}$
+#    in $\boldsymbol{\lambda}$:
+#    $\mathbf{H}\,d\boldsymbol{\theta}^*/d\boldsymbol{\lambda} + \partial^2 L_{\text{train}}/\partial\boldsymbol{\theta}\partial\boldsymbol{\lambda} = \mathbf{0}$.
+#    Positive definiteness makes $\mathbf{H}$ invertible, so that one can solve for
+#    $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ (and the IFT guarantees a differentiable
+#    $\boldsymbol{\theta}^*(\boldsymbol{\lambda})$ nearby), and makes the stationary point a strict minimum rather
+#    than a saddle.
+#
+#    </details>
+# 2. Why does $\eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i$ converge only for $\eta < 2/\lambda_{\max}$?
+#    What does the sum from $i = 1$ without $\eta$ approximate?
+#    <details><summary>Answer</summary>
+#
+#    The series converges iff every eigenvalue of $\mathbf{I} - \eta\mathbf{H}$ is in $(-1, 1)$, i.e.
+#    $0 < \eta\lambda_i < 2$ for all $i$, i.e. $\eta < 2/\lambda_{\max}$ for a positive-definite $\mathbf{H}$. The
+#    sum from $i = 1$ without $\eta$ approximates $(\eta\mathbf{H})^{-1} - \mathbf{I}$, which is
+#    $\mathbf{H}^{-1} - \mathbf{I}$ for $\eta = 1$.
+#
+#    </details>
 # 3. Reverse or forward mode for 3 hyperparameters and $10^5$ training steps? For $10^4$ hyperparameters and 50 steps?
+#    <details><summary>Answer</summary>
+#
+#    Three hyperparameters and $10^5$ steps: forward mode — its memory does not depend on the number of steps and
+#    its cost grows with the number of hyperparameters, here 3. $10^4$ hyperparameters and 50 steps: reverse mode —
+#    one backward pass gives all $10^4$ components, and 50 stored states are cheap.
+#
+#    </details>
 # 4. Why can the IFT not give the hypergradient with respect to the learning rate? Which method can?
+#    <details><summary>Answer</summary>
+#
+#    The learning rate does not enter $L_{\text{train}}$, hence not the optimality condition
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = \mathbf{0}$: the mixed derivative is zero and so is the IFT
+#    hypergradient — the optimum, if reached, does not depend on the step. The step changes the path and where a
+#    finite training stops; differentiating through the unrolled training (reverse mode as in Maclaurin et al., or
+#    forward mode) captures that.
+#
+#    </details>
 # 5. In dataset distillation, what would the IFT need that unrolled differentiation does not?
+#    <details><summary>Answer</summary>
+#
+#    A unique optimum of the inner problem, reached, with an invertible Hessian there. A network trained on a
+#    handful of distilled examples has many optima and a singular Hessian, and the method relies on a few steps
+#    from a given initialisation, not on an optimum; unrolling only needs the training steps to be differentiable.
+#
+#    </details>
 
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
-# 1. Выведите $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ из условия $\nabla_{\boldsymbol{\theta}}L_T = 0$. Где
+# 1. Выведите $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ из условия $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = 0$. Где
 #    используется положительная определённость $\mathbf{H}$?
-# 2. Почему $\alpha\sum_{i=0}^{K}(\mathbf{I} - \alpha\mathbf{H})^i$ сходится только при $\alpha < 2/\lambda_{\max}$?
-#    Что приближает сумма с $i = 1$ без множителя $\alpha$?
+#    <details><summary>Ответ</summary>
+#
+#    Продифференцируем тождество
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}}(\boldsymbol{\theta}^*(\boldsymbol{\lambda}), \boldsymbol{\lambda}) = \mathbf{0}$
+#    по $\boldsymbol{\lambda}$:
+#    $\mathbf{H}\,d\boldsymbol{\theta}^*/d\boldsymbol{\lambda} + \partial^2 L_{\text{train}}/\partial\boldsymbol{\theta}\partial\boldsymbol{\lambda} = \mathbf{0}$.
+#    Положительная определённость делает $\mathbf{H}$ обратимым — из уравнения можно выразить
+#    $d\boldsymbol{\theta}^*/d\boldsymbol{\lambda}$ (а теорема гарантирует дифференцируемую
+#    $\boldsymbol{\theta}^*(\boldsymbol{\lambda})$ в окрестности), — и делает стационарную точку строгим минимумом,
+#    а не седлом.
+#
+#    </details>
+# 2. Почему $\eta\sum_{i=0}^{K}(\mathbf{I} - \eta\mathbf{H})^i$ сходится только при $\eta < 2/\lambda_{\max}$?
+#    Что приближает сумма с $i = 1$ без множителя $\eta$?
+#    <details><summary>Ответ</summary>
+#
+#    Ряд сходится тогда и только тогда, когда все собственные числа $\mathbf{I} - \eta\mathbf{H}$ лежат в
+#    $(-1, 1)$, то есть $0 < \eta\lambda_i < 2$ для всех $i$, то есть $\eta < 2/\lambda_{\max}$ для положительно
+#    определённой $\mathbf{H}$. Сумма с $i = 1$ без множителя $\eta$ приближает
+#    $(\eta\mathbf{H})^{-1} - \mathbf{I}$, при $\eta = 1$ это $\mathbf{H}^{-1} - \mathbf{I}$.
+#
+#    </details>
 # 3. Обратный или прямой режим для трёх гиперпараметров и $10^5$ шагов обучения? Для $10^4$ гиперпараметров и 50
 #    шагов?
+#    <details><summary>Ответ</summary>
+#
+#    Три гиперпараметра и $10^5$ шагов — прямой режим: его память не зависит от числа шагов, а стоимость растёт с
+#    числом гиперпараметров, здесь их 3. $10^4$ гиперпараметров и 50 шагов — обратный режим: один обратный проход
+#    даёт все $10^4$ компонент, а хранить 50 состояний дёшево.
+#
+#    </details>
 # 4. Почему теорема о неявной функции не даёт гиперградиент по шагу обучения? Какой метод его даёт?
+#    <details><summary>Ответ</summary>
+#
+#    Шаг обучения не входит в $L_{\text{train}}$, а значит, и в условие оптимальности
+#    $\nabla_{\boldsymbol{\theta}}L_{\text{train}} = \mathbf{0}$: смешанная производная равна нулю, и гиперградиент
+#    по теореме о неявной функции тоже ноль — оптимум, если он достигнут, от шага не зависит. Шаг меняет путь и
+#    точку, где останавливается конечное обучение; это учитывает дифференцирование развёрнутого обучения (обратный
+#    режим, как у Maclaurin и др., или прямой).
+#
+#    </details>
 # 5. Что понадобилось бы теореме о неявной функции в дистилляции выборки, без чего обходится развёрнутое
 #    дифференцирование?
+#    <details><summary>Ответ</summary>
+#
+#    Единственный оптимум внутренней задачи, действительно достигнутый, с обратимым гессианом в нём. У сети,
+#    обученной на нескольких дистиллированных примерах, много оптимумов и вырожденный гессиан, а сам метод
+#    опирается на несколько шагов из заданного начального приближения, а не на оптимум; развёртке нужно лишь, чтобы
+#    шаги обучения были дифференцируемы.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References
 #
-# * L. Franceschi, P. Frasconi, S. Salzo, R. Grazzi, M. Pontil. Bilevel programming for hyperparameter
-#   optimization and meta-learning. ICML 2018.
-# * L. Franceschi, M. Donini, P. Frasconi, M. Pontil. Forward and reverse gradient-based hyperparameter
-#   optimization. ICML 2017.
-# * D. Maclaurin, D. Duvenaud, R. P. Adams. Gradient-based hyperparameter optimization through reversible
-#   learning. ICML 2015.
-# * J. Lorraine, P. Vicol, D. Duvenaud. Optimizing millions of hyperparameters by implicit differentiation.
-#   AISTATS 2020.
-# * A. Rajeswaran, C. Finn, S. Kakade, S. Levine. Meta-learning with implicit gradients (iMAML). NeurIPS 2019.
-# * F. Pedregosa. Hyperparameter optimization with approximate gradient. ICML 2016.
-# * T. Wang, J.-Y. Zhu, A. Torralba, A. A. Efros. Dataset distillation. arXiv:1811.10959, 2018.
-# * Seed 001: a blog post on learning thousands of hyperparameters with the IFT (its Neumann sum is corrected above).
+# * Franceschi L., Frasconi P., Salzo S., Grazzi R., Pontil M. Bilevel programming for hyperparameter optimization
+#   and meta-learning. ICML, 2018.
+# * Franceschi L., Donini M., Frasconi P., Pontil M. Forward and reverse gradient-based hyperparameter optimization.
+#   ICML, 2017.
+# * Maclaurin D., Duvenaud D., Adams R. P. Gradient-based hyperparameter optimization through reversible learning.
+#   ICML, 2015.
+# * Lorraine J., Vicol P., Duvenaud D. Optimizing millions of hyperparameters by implicit differentiation. AISTATS,
+#   2020.
+# * Rajeswaran A., Finn C., Kakade S., Levine S. Meta-learning with implicit gradients. NeurIPS, 2019.
+# * Pedregosa F. Hyperparameter optimization with approximate gradient. ICML, 2016.
+# * Wang T., Zhu J.-Y., Torralba A., Efros A. A. Dataset distillation. arXiv:1811.10959, 2018.
+# * A blog post on Lorraine, Vicol & Duvenaud (2020), 14 November 2019 (its Neumann sum is corrected above).
 
 # %% [markdown] lang="ru"
 # ## Литература
 #
-# * Franceschi L. и др. Двухуровневое программирование для оптимизации гиперпараметров и метаобучения. ICML, 2018.
-# * Franceschi L. и др. Прямой и обратный режимы градиентной оптимизации гиперпараметров. ICML, 2017.
-# * Maclaurin D., Duvenaud D., Adams R. P. Оптимизация гиперпараметров по градиенту через обратимое обучение.
+# * Franceschi L., Frasconi P., Salzo S., Grazzi R., Pontil M. Bilevel programming for hyperparameter optimization
+#   and meta-learning. ICML, 2018.
+# * Franceschi L., Donini M., Frasconi P., Pontil M. Forward and reverse gradient-based hyperparameter optimization.
+#   ICML, 2017.
+# * Maclaurin D., Duvenaud D., Adams R. P. Gradient-based hyperparameter optimization through reversible learning.
 #   ICML, 2015.
-# * Lorraine J., Vicol P., Duvenaud D. Оптимизация миллионов гиперпараметров неявным дифференцированием.
-#   AISTATS, 2020.
-# * Rajeswaran A. и др. Метаобучение с неявными градиентами (iMAML). NeurIPS, 2019.
-# * Pedregosa F. Оптимизация гиперпараметров с приближённым градиентом. ICML, 2016.
-# * Wang T. и др. Дистилляция выборки. arXiv:1811.10959, 2018.
-# * Исходный текст 001: запись в блоге об обучении тысяч гиперпараметров через теорему о неявной функции (её сумма
-#   Неймана исправлена выше).
+# * Lorraine J., Vicol P., Duvenaud D. Optimizing millions of hyperparameters by implicit differentiation. AISTATS,
+#   2020.
+# * Rajeswaran A., Finn C., Kakade S., Levine S. Meta-learning with implicit gradients. NeurIPS, 2019.
+# * Pedregosa F. Hyperparameter optimization with approximate gradient. ICML, 2016.
+# * Wang T., Zhu J.-Y., Torralba A., Efros A. A. Dataset distillation. arXiv:1811.10959, 2018.
+# * Запись в блоге о статье Lorraine, Vicol и Duvenaud (2020), 14 ноября 2019 года (её сумма Неймана исправлена выше)

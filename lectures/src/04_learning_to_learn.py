@@ -9,7 +9,7 @@
 # %% [markdown] lang="en"
 # # Lecture 4. Learning to learn
 #
-# **Goals.** After this lecture you can
+# **After this lecture you can**
 # * describe Schmidhuber's network that embeds its own meta-levels;
 # * treat an optimisation algorithm as a differentiable, trainable map and write the learning-to-learn objective;
 # * explain the coordinate-wise LSTM optimizer of Andrychowicz et al. (2016): preprocessing, weight sharing,
@@ -19,14 +19,14 @@
 # %% [markdown] lang="ru"
 # # Лекция 4. Обучение обучению
 #
-# **Цели.** После лекции вы сможете
-# * описать сеть Шмидхубера, содержащую собственные метауровни;
+# **После этой лекции вы сможете**
+# * описать сеть, содержащую собственные метауровни (Schmidhuber, 1993);
 # * рассматривать алгоритм оптимизации как дифференцируемое обучаемое отображение и записывать задачу обучения
 #   обучению;
-# * объяснить покоординатный LSTM-оптимизатор Андриховича и др. (2016): предобработку градиентов, общие для всех
+# * объяснить покоординатный LSTM-оптимизатор Andrychowicz и др. (2016): предобработку градиентов, общие для всех
 #   координат параметры, усечённое обратное распространение через процесс оптимизации;
 # * честно сравнивать обученный оптимизатор с настроенными SGD и Adam;
-# * в общих чертах изложить обучение обучению *без* градиентного спуска (Chen et al. 2017).
+# * в общих чертах изложить обучение обучению *без* градиентного спуска (Chen и др., 2017).
 
 # %%
 import matplotlib.pyplot as plt
@@ -55,14 +55,15 @@ torch.set_num_threads(1)
 # * the **modifying** model: changes those parameters.
 #
 # Because the analysing and modifying parts are themselves trained by a gradient algorithm, the network learns
-# *how to change itself* — the idea of **learning to learn**, and an early form of the fast-weight programmers.
+# *how to change itself* — the idea of **learning to learn** (a relative of his earlier "fast weights", 1992,
+# where one network computes the weight changes of another).
 # Everything in this course that optimises an optimisation process — hyperparameters by hypergradients (lecture 3),
 # a learned optimizer (this lecture), a learned initialisation (MAML, lecture 5) — is a flattened version of this
 # hierarchy: an inner level that learns and an outer level that improves the learning.
 # %% [markdown] lang="ru"
 # ## 1. Сеть, содержащая собственные метауровни
 #
-# Шмидхубер (1993) предложил рекуррентную сеть, которая может просматривать и менять собственные веса. Модель
+# Schmidhuber (1993) предложил рекуррентную сеть, которая может просматривать и менять собственные веса. Модель
 # разбивается на подмодели с разными назначениями:
 #
 # * **обычная** модель (normal): обучение и вывод — она решает задачу;
@@ -72,7 +73,8 @@ torch.set_num_threads(1)
 # * **модифицирующая** модель (modifying): изменяет эти параметры.
 #
 # Поскольку анализирующая и модифицирующая части сами обучаются градиентным алгоритмом, сеть учится *тому, как
-# менять саму себя* — это идея **обучения обучению**, одна из ранних форм программистов быстрых весов.
+# менять саму себя* — это идея **обучения обучению** (ей родственны его же более ранние «быстрые веса», 1992:
+# одна сеть вычисляет изменения весов другой).
 # Всё, что в этом курсе оптимизирует сам процесс оптимизации, — гиперпараметры по гиперградиентам (лекция 3),
 # обученный оптимизатор (эта лекция), обученное начальное приближение (MAML, лекция 5), — это «сплющенный»
 # вариант той же иерархии: внутренний уровень учится, внешний уровень улучшает обучение.
@@ -81,7 +83,7 @@ torch.set_num_threads(1)
 # ## 2. The optimizer as a trainable function
 #
 # Write one step of an optimisation algorithm as a map $T$ of the current parameters (and of the gradient and
-# some memory): gradient descent is $T(\theta) = \theta - \alpha \nabla L(\theta)$. Andrychowicz et al. (2016)
+# some memory): gradient descent is $T(\theta) = \theta - \eta \nabla L(\theta)$. Andrychowicz et al. (2016)
 # make $T$ a recurrent network with parameters $\phi$,
 #
 # $$\theta_{t+1} = \theta_t + g_t, \qquad (g_t, h_{t+1}) = \mathrm{LSTM}_\phi\big(\nabla L(\theta_t), h_t\big),$$
@@ -90,13 +92,13 @@ torch.set_num_threads(1)
 #
 # $$\mathcal L(\phi) = \mathbb E_{L}\Big[\sum_{t=t_0}^{t_\eta} w_t\, L\big(T^t_\phi(\theta_{t_0})\big)\Big] \;\to\; \min_\phi .$$
 #
-# The objective is **minimised**: the losses along the optimisation path should be small (one of the seed slides
-# writes "→ max", a slip). With $w_t = 1$ every step counts, which rewards fast progress, not only a good end point.
+# The objective is **minimised**: the losses along the optimisation path should be small (the 2023 MIPT lecture
+# slides write "→ max", a slip). With $w_t = 1$ every step counts, which rewards fast progress, not only a good end point.
 # %% [markdown] lang="ru"
 # ## 2. Оптимизатор как обучаемая функция
 #
 # Запишем один шаг алгоритма оптимизации как отображение $T$ текущих параметров (а также градиента и некоторой
-# памяти): для градиентного спуска $T(\theta) = \theta - \alpha \nabla L(\theta)$. Андрихович и соавторы (2016)
+# памяти): для градиентного спуска $T(\theta) = \theta - \eta \nabla L(\theta)$. Andrychowicz и др. (2016)
 # делают $T$ рекуррентной сетью с параметрами $\phi$:
 #
 # $$\theta_{t+1} = \theta_t + g_t, \qquad (g_t, h_{t+1}) = \mathrm{LSTM}_\phi\big(\nabla L(\theta_t), h_t\big),$$
@@ -105,8 +107,8 @@ torch.set_num_threads(1)
 #
 # $$\mathcal L(\phi) = \mathbb E_{L}\Big[\sum_{t=t_0}^{t_\eta} w_t\, L\big(T^t_\phi(\theta_{t_0})\big)\Big] \;\to\; \min_\phi .$$
 #
-# Эта функция **минимизируется**: потери вдоль траектории оптимизации должны быть малы (на одном из исходных
-# слайдов написано «→ max», это опечатка). При $w_t = 1$ учитывается каждый шаг, поэтому поощряется быстрый
+# Этот функционал **минимизируется**: потери вдоль траектории оптимизации должны быть малы (на одном из слайдов
+# лекций МФТИ 2023 года написано «→ max», это опечатка). При $w_t = 1$ учитывается каждый шаг, поэтому поощряется быстрый
 # прогресс, а не только хорошая конечная точка.
 
 # %% [markdown] lang="en"
@@ -116,7 +118,7 @@ torch.set_num_threads(1)
 #   separately, with its own hidden state per coordinate. The optimizer therefore has a few thousand parameters
 #   whatever the dimension of $\theta$, and it does not depend on the order of the coordinates — like SGD or Adam,
 #   which are coordinate-wise too. ("The LSTM has a small number of parameters and shares them across all
-#   coordinates", as the seed puts it.)
+#   coordinates", as the 2023 MIPT lecture slides put it.)
 # * **Preprocessing.** Gradients span many orders of magnitude, so each is fed as two numbers:
 #   $(\log|\nabla|/p,\ \operatorname{sgn}\nabla)$ if $|\nabla| \ge e^{-p}$ and $(-1,\ e^{p}\nabla)$ otherwise, $p=10$.
 # * **Training.** The meta-gradient $\partial\mathcal L/\partial\phi$ is computed by backpropagation through the
@@ -135,7 +137,8 @@ torch.set_num_threads(1)
 # * **Общие параметры.** Одна небольшая двухслойная LSTM (20 нейронов в слое) применяется к *каждой координате*
 #   $\theta$ отдельно, со своим скрытым состоянием для каждой координаты. Поэтому у оптимизатора несколько тысяч
 #   параметров при любой размерности $\theta$, и он не зависит от порядка координат — как SGD или Adam, которые
-#   тоже действуют покоординатно. («LSTM имеет небольшое число параметров и делит их между всеми координатами».)
+#   тоже действуют покоординатно. («У LSTM немного параметров, и они общие для всех координат», — как сказано
+#   в слайдах МФТИ 2023 года.)
 # * **Предобработка.** Градиенты различаются на много порядков, поэтому каждый подаётся как два числа:
 #   $(\log|\nabla|/p,\ \operatorname{sgn}\nabla)$, если $|\nabla| \ge e^{-p}$, и $(-1,\ e^{p}\nabla)$ иначе, $p=10$.
 # * **Обучение.** Метаградиент $\partial\mathcal L/\partial\phi$ вычисляется обратным распространением через
@@ -144,8 +147,8 @@ torch.set_num_threads(1)
 #   константой ($\partial \nabla_t/\partial\phi = 0$), что избавляет от вторых производных $L$.
 #
 # Обучающие задачи — случайные квадратичные функции из статьи $L(\theta) = \lVert W\theta - y\rVert^2$,
-# $W \in \mathbb R^{10\times 10}$, $y \in \mathbb R^{10}$ со стандартными нормальными независимыми элементами,
-# $\theta_0 = 0$. Контрольную точку получил скрипт `scripts/train_lstm_opt.py` (несколько минут процессорного
+# $W \in \mathbb R^{10\times 10}$, $y \in \mathbb R^{10}$ с независимыми стандартными нормальными элементами,
+# $\theta_0 = 0$. Сохранённые веса (контрольную точку) получил скрипт `scripts/train_lstm_opt.py` (несколько минут процессорного
 # времени); тот же скрипт подобрал шаги SGD и Adam по сетке из 13 значений от $10^{-4}$ до $1$ на *обучающих*
 # квадратичных функциях, так что ниже сравнение идёт с лучшими настроенными вручную вариантами обоих методов.
 
@@ -177,9 +180,11 @@ for name in ("lstm", "sgd", "adam"):
 # %% [markdown] lang="en"
 # The printed figures are the script's measurements on 1000 held-out quadratics (mean and 95% confidence
 # interval); the curves are recomputed here on 300 fresh ones. The learned optimizer wins *on its training
-# distribution*. Andrychowicz et al. also show what happens outside it: changing the architecture or the
-# activation function of the optimizee can break the learned rule, and a learned optimizer must be trained
-# anew for a new family of problems — the price of learning to learn.
+# distribution*. Andrychowicz et al. also test it outside that distribution: an LSTM optimizer trained on a small
+# MLP with sigmoid activations on MNIST still beats the hand-tuned optimizers on a network with twice as many hidden
+# units and on one with more layers, but fails when the activations are changed to ReLU. A learned rule carries over
+# to problems that resemble its training problems; beyond them nothing is guaranteed, and for a new family of
+# problems it must be trained anew — the price of learning to learn.
 #
 # ### Try it: one problem, any step size
 #
@@ -188,9 +193,12 @@ for name in ("lstm", "sgd", "adam"):
 # %% [markdown] lang="ru"
 # Напечатанные числа — измерения скрипта на 1000 отложенных квадратичных функциях (среднее и 95%
 # доверительный интервал); кривые пересчитаны здесь на 300 новых функциях. Обученный оптимизатор выигрывает
-# *на своём обучающем распределении*. Андрихович и соавторы показывают и то, что происходит за его пределами:
-# смена архитектуры или функции активации оптимизируемой сети может сломать выученное правило, и для нового
-# семейства задач оптимизатор приходится обучать заново — такова цена обучения обучению.
+# *на своём обучающем распределении*. Andrychowicz и др. проверяют его и за пределами этого распределения:
+# LSTM-оптимизатор, обученный на небольшом многослойном перцептроне с сигмоидными активациями на MNIST, по-прежнему
+# обгоняет настроенные вручную оптимизаторы на сети с вдвое большим числом скрытых нейронов и на сети с большим
+# числом слоёв, но перестаёт работать, если заменить активации на ReLU. Выученное правило переносится на задачи, похожие на
+# обучающие; за их пределами ничего не гарантировано, и для нового семейства задач оптимизатор приходится обучать
+# заново — такова цена обучения обучению.
 #
 # ### Попробуйте: одна задача, любой шаг
 #
@@ -236,15 +244,15 @@ interact(compare_on_problem,
 # %% [markdown] lang="ru"
 # ## 4. Обучение обучению без градиентного спуска
 #
-# Чэнь и соавторы (2017) применяют ту же идею к **оптимизации чёрного ящика**, например к поиску
+# Chen и др. (2017) применяют ту же идею к **оптимизации чёрного ящика**, например к поиску
 # гиперпараметров, как альтернативу байесовской оптимизации на гауссовских процессах:
 #
 # * рекуррентная сеть предлагает следующую точку запроса по предыдущей точке, наблюдённому в ней значению и своему
 #   скрытому состоянию: $x_t = \mathrm{RNN}_\phi(x_{t-1}, y_{t-1}, h_{t-1})$, $y_t = f(x_t)$;
-# * она обучается градиентным спуском на множестве синтетических функций (реализаций гауссовского процесса, у
+# * она обучается градиентным спуском на большом числе синтетических функций (реализаций гауссовского процесса, у
 #   которых производные доступны), минимизируя, например, сумму наблюдённых значений или наблюдённых улучшений;
 # * при применении ей **не нужен градиент** $f$, только значения функции, поэтому она годится для настройки
-#   гиперпараметров реальных моделей; её можно сочетать с функциями выбора, например с ожидаемым улучшением (EI),
+#   гиперпараметров реальных моделей; её можно сочетать с функциями приобретения, например с ожидаемым улучшением (EI),
 #   и каждый запрос она делает намного быстрее, чем оптимизатор на гауссовских процессах.
 
 # %% [markdown] lang="en"
@@ -252,41 +260,132 @@ interact(compare_on_problem,
 #
 # 1. Why is the learning-to-learn objective a *sum* over the trajectory rather than the final loss only? What would
 #    the LSTM learn with $w_t = 0$ for $t < T$?
+#    <details><summary>Answer</summary>
+#
+#    The sum gives every step a direct signal and rewards fast progress, not only the end point; with truncation
+#    every window of 20 steps contains terms of the objective. With $w_t = 0$ for $t < T$ only the last window
+#    would get a signal, the LSTM could take wild intermediate steps, and the gradient would have to travel through
+#    the whole trajectory.
+#
+#    </details>
 # 2. Which of Schmidhuber's four sub-models correspond to the LSTM optimizer, and which to the meta-objective?
+#    <details><summary>Answer</summary>
+#
+#    The optimizee is the normal model; the LSTM optimizer is the analysing and modifying models (it reads
+#    gradients of the parameters and changes them); the meta-objective, the sum of losses along the trajectory,
+#    plays the evaluation model.
+#
+#    </details>
 # 3. Why does weight sharing across coordinates make the optimizer applicable to problems of any dimension?
+#    <details><summary>Answer</summary>
+#
+#    The same LSTM, with the same parameters $\phi$, is applied to each coordinate with its own hidden state. Its
+#    size does not depend on the dimension of $\theta$: for a problem of any dimension one runs it on as many
+#    coordinates as there are.
+#
+#    </details>
 # 4. What does the truncation of backpropagation every 20 steps cost? Which dependencies are lost?
+#    <details><summary>Answer</summary>
+#
+#    The state at the start of each window ($\theta$ and the hidden states) is treated as a constant: the effect of
+#    $\phi$ on steps more than 20 steps later is ignored. The meta-gradient is biased towards short-horizon
+#    (greedy) behaviour.
+#
+#    </details>
 # 5. Why must the SGD and Adam step sizes be tuned on the *training* problems, not on the held-out ones?
+#    <details><summary>Answer</summary>
+#
+#    The learned optimizer saw only the training problems; tuning its competitors on the held-out ones would give
+#    them information it never had and make the comparison unfair (and optimistic for them).
+#
+#    </details>
 # 6. What does Chen et al.'s optimizer need at test time, and what does it not need?
+#    <details><summary>Answer</summary>
+#
+#    At test time it needs only the values $f(x_t)$ and its trained weights $\phi$: no gradient of $f$ and no
+#    Gaussian process fitted per query. Gradients are needed only for training, on synthetic functions where they
+#    are available.
+#
+#    </details>
 # %% [markdown] lang="ru"
 # ## Проверьте себя
 #
 # 1. Почему функционал обучения обучению — *сумма* по траектории, а не только потери в конце? Чему научилась бы
 #    LSTM при $w_t = 0$ для $t < T$?
-# 2. Каким из четырёх подмоделей Шмидхубера соответствует LSTM-оптимизатор, а каким — метафункционал?
+#    <details><summary>Ответ</summary>
+#
+#    Сумма даёт прямой сигнал каждому шагу и поощряет быстрый прогресс, а не только конечную точку; при усечении
+#    каждое окно из 20 шагов содержит слагаемые функционала. При $w_t = 0$ для $t < T$ сигнал получало бы только
+#    последнее окно, LSTM могла бы делать сколь угодно странные промежуточные шаги, а градиенту пришлось бы
+#    проходить через всю траекторию.
+#
+#    </details>
+# 2. Каким из четырёх подмоделей Schmidhuber соответствует LSTM-оптимизатор, а каким — метафункционал?
+#    <details><summary>Ответ</summary>
+#
+#    Оптимизируемая модель — обычная модель; LSTM-оптимизатор — анализирующая и модифицирующая модели (он читает
+#    градиенты параметров и меняет параметры); метафункционал — сумма потерь вдоль траектории — играет роль модели
+#    оценки.
+#
+#    </details>
 # 3. Почему общие для всех координат параметры позволяют применять оптимизатор к задачам любой размерности?
+#    <details><summary>Ответ</summary>
+#
+#    Одна и та же LSTM с одними и теми же параметрами $\phi$ применяется к каждой координате со своим скрытым
+#    состоянием. Её размер не зависит от размерности $\theta$: для задачи любой размерности её просто запускают на
+#    всех координатах.
+#
+#    </details>
 # 4. Чем приходится платить за усечение обратного распространения каждые 20 шагов? Какие зависимости теряются?
+#    <details><summary>Ответ</summary>
+#
+#    Состояние в начале каждого окна ($\theta$ и скрытые состояния) считается константой: влияние $\phi$ на шаги,
+#    отстоящие больше чем на 20, не учитывается. Метаградиент смещается к поведению с коротким горизонтом
+#    («жадному»).
+#
+#    </details>
 # 5. Почему шаги SGD и Adam нужно подбирать на *обучающих* задачах, а не на отложенных?
-# 6. Что нужно оптимизатору Чэня и соавторов при применении, а что не нужно?
+#    <details><summary>Ответ</summary>
+#
+#    Обученный оптимизатор видел только обучающие задачи; если подбирать шаги конкурентов на отложенных, они
+#    получат информацию, которой у него не было, и сравнение станет нечестным (и оптимистичным для них).
+#
+#    </details>
+# 6. Что нужно оптимизатору Chen и др. при применении, а что не нужно?
+#    <details><summary>Ответ</summary>
+#
+#    При применении ему нужны только значения $f(x_t)$ и обученные веса $\phi$: ни градиента $f$, ни гауссовского
+#    процесса, подгоняемого на каждом запросе. Градиенты нужны лишь при обучении — на синтетических функциях, где
+#    они доступны.
+#
+#    </details>
 
 # %% [markdown] lang="en"
 # ## References
 #
 # * Schmidhuber J. A neural network that embeds its own meta-levels. IEEE International Conference on Neural
 #   Networks, 1993.
-# * Andrychowicz M., Denil M., Gómez S., Hoffman M. W., Pfau D., Schaul T., Shillingford B., de Freitas N.
-#   Learning to learn by gradient descent by gradient descent. NeurIPS 2016.
+# * Schmidhuber J. Learning to control fast-weight memories: an alternative to dynamic recurrent networks. Neural
+#   Computation, 1992.
+# * Andrychowicz M., Denil M., Gómez S., Hoffman M. W., Pfau D., Schaul T., Shillingford B., de Freitas N. Learning
+#   to learn by gradient descent by gradient descent. NeurIPS, 2016.
 # * Chen Y., Hoffman M. W., Colmenarejo S. G., Denil M., Lillicrap T. P., Botvinick M., de Freitas N. Learning to
-#   learn without gradient descent by gradient descent. ICML 2017.
+#   learn without gradient descent by gradient descent. ICML, 2017.
 # * Hochreiter S., Schmidhuber J. Long short-term memory. Neural Computation, 1997.
-# * Kingma D. P., Ba J. Adam: a method for stochastic optimization. ICLR 2015.
+# * Kingma D. P., Ba J. Adam: a method for stochastic optimization. ICLR, 2015.
+# * Metaparameters and metaoptimization. Lecture slides, MIPT, 2023.
+
 # %% [markdown] lang="ru"
 # ## Литература
 #
-# * Шмидхубер Ю. Нейронная сеть, содержащая собственные метауровни // Международная конференция IEEE по нейронным
-#   сетям, 1993.
-# * Андрихович М., Денил М., Гомес С., Хоффман М., Пфау Д., Шауль Т., Шиллингфорд Б., де Фрейтас Н. Обучение
-#   обучению градиентным спуском с помощью градиентного спуска // NeurIPS, 2016.
-# * Чэнь Ю., Хоффман М., Коломенарехо С., Денил М., Лилликрап Т., Ботвиник М., де Фрейтас Н. Обучение обучению
-#   без градиентного спуска с помощью градиентного спуска // ICML, 2017.
-# * Хохрайтер З., Шмидхубер Ю. Долгая краткосрочная память // Neural Computation, 1997.
-# * Кингма Д., Ба Дж. Adam: метод стохастической оптимизации // ICLR, 2015.
+# * Schmidhuber J. A neural network that embeds its own meta-levels. IEEE International Conference on Neural
+#   Networks, 1993.
+# * Schmidhuber J. Learning to control fast-weight memories: an alternative to dynamic recurrent networks. Neural
+#   Computation, 1992.
+# * Andrychowicz M., Denil M., Gómez S., Hoffman M. W., Pfau D., Schaul T., Shillingford B., de Freitas N. Learning
+#   to learn by gradient descent by gradient descent. NeurIPS, 2016.
+# * Chen Y., Hoffman M. W., Colmenarejo S. G., Denil M., Lillicrap T. P., Botvinick M., de Freitas N. Learning to
+#   learn without gradient descent by gradient descent. ICML, 2017.
+# * Hochreiter S., Schmidhuber J. Long short-term memory. Neural Computation, 1997.
+# * Kingma D. P., Ba J. Adam: a method for stochastic optimization. ICLR, 2015.
+# * Metaparameters and metaoptimization. Слайды лекций, МФТИ, 2023.
