@@ -10,17 +10,23 @@ WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench mutation clean-venv site
+.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench mutation clean-venv site \
+	pg-start pg-stop
 
 help:
 	@echo "make demo          build lectures, release assignments, autograde the sample class (the main job)"
 	@echo "make test          the whole test suite"
 	@echo "make lab           open JupyterLab on the course (formgrader included)"
 	@echo "make lectures      regenerate lectures/en and lectures/ru from lectures/src"
+	@echo "make check-lectures  fail when a generated lecture differs from its source"
+	@echo "make venv          create .venv from the pinned requirements (every target does it on first use)"
 	@echo "make student-dist  build the student distribution (dist/student, dist/metaopt-student.zip)"
 	@echo "make site          build the course website, executed lectures in EN and RU (build/site/index.html)"
 	@echo "make bench         run the benchmarks (installs the benchmark-only peers higher/torchopt)"
 	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray; hours; not CI)"
+	@echo "make pg-start      a private PostgreSQL gradebook server (prints the --db-url); make pg-stop"
+	@echo "make sample-class  regenerate autograder/sample_class from the current solutions"
+	@echo "make clean-venv    remove .venv"
 
 venv: $(STAMP)
 
@@ -74,6 +80,14 @@ bench: $(STAMP)
 mutation: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	OMP_NUM_THREADS=1 $(PY) benchmarks/mutation_score.py --out mutation_score.json
+
+# A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in autograder/work/postgres);
+# a shared server for several graders: docs/large-course.md.
+pg-start: $(STAMP)
+	$(PY) -m autograder.database start
+
+pg-stop: $(STAMP)
+	$(PY) -m autograder.database stop
 
 clean-venv:
 	rm -rf $(VENV)

@@ -52,7 +52,8 @@ def cmd_autograde(args) -> int:
     from autograder.grade import autograde
 
     results = autograde(_course(args), args.assignments or None, workers=args.workers,
-                        sandbox_mode=False if args.no_sandbox else None, students=args.student)
+                        sandbox_mode=False if args.no_sandbox else None, students=args.student,
+                        cluster=args.cluster, force=args.force)
     return 0 if results else 1
 
 
@@ -114,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", default=None, metavar="ID",
                    help="grade only this student (repeatable)")
     p.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap (limits only)")
+    p.add_argument("--cluster", default=None, metavar="tcp://HOST:PORT",
+                   help="execute on this Dask scheduler's workers (default: c.MetaoptGrading.cluster, else the "
+                        "local pool)")
+    p.add_argument("--force", action="store_true",
+                   help="grade every submission again (default: only new or changed ones)")
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("feedback", parents=[common], help="HTML feedback per student (no hidden tests)",

@@ -17,6 +17,8 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.database import normalize_url
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_NAME = "nbgrader_config.py"
 
@@ -76,6 +78,7 @@ class Course:
             cfg.CourseDirectory.db_url = db_url or os.environ["METAOPT_DB_URL"]
         elif config_file.parent != self.root or "db_url" not in cfg.CourseDirectory:
             cfg.CourseDirectory.db_url = default_db
+        cfg.CourseDirectory.db_url = normalize_url(cfg.CourseDirectory.db_url)  # postgresql:// → psycopg 3
         harden(cfg)
         self.config: Config = cfg
         self.work = self.root / "autograder" / "work"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import functools
 import os
 import queue
 import shutil
@@ -126,10 +127,16 @@ def find_protected_changes(submitted, released) -> tuple[list[str], list[str], l
 class Grader:
     """Grades the collected submissions of a course into its gradebook."""
 
-    def __init__(self, course: Course, workers: int | None = None, sandbox_mode: bool | None = None, log=print):
+    def __init__(self, course: Course, workers: int | None = None, sandbox_mode: bool | None = None, log=print,
+                 cluster: str | None = None, force: bool = False):
         self.course = course
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.log = log
+        # executions on a Dask cluster (autograder.cluster) instead of the local pool; progress: autograder.progress
+        self.cluster = cluster or course.setting("cluster", None)
+        self.force = force
+        self.sandbox_mode = sandbox_mode
+        self.progress = None
         usable, reason = sandbox.sandbox_status()
         self.sandboxed = usable if sandbox_mode is None else (sandbox_mode and usable)
         self.sandbox_reason = reason
@@ -412,33 +419,68 @@ class Grader:
             if name not in released or not self.course.released_notebook(name, name).parent.is_dir():
                 self.log(f"{name} was not released yet: releasing it")
                 generate(self.course, name)
-        reference = self._references(pairs)
-        results = []
-        start = time.monotonic()
+        from autograder import progress
+
+        with self.course.gradebook() as gb:
+            in_gradebook = {(sub.student.id, a.name) for a in gb.assignments for sub in a.submissions}
+        pairs, skipped, hashes = progress.select(self.course, pairs, in_gradebook, force=self.force)
+        if skipped:
+            self.log(f"{len(skipped)} submissions unchanged since they were graded: skipped (--force grades them "
+                     "again)")
         slots: queue.Queue[int] = queue.Queue()
         for i in range(self.workers):
             slots.put(i)
+        if self.cluster:
+            from autograder.cluster import DaskPool
+
+            pool = DaskPool(self.cluster, self.limits, self.sandbox_mode, self.course.source_dir)
+            self.log(f"executing on the Dask cluster {self.cluster} ({pool.workers()} worker threads)")
+            submit = pool.submit
+        else:
+            pool = concurrent.futures.ThreadPoolExecutor(self.workers)
+            submit = functools.partial(pool.submit, self.execute, slots=slots)
+        reference = self._references(pairs, pool if self.cluster else None)
+        results = []
+        start = time.monotonic()
+        self.progress = progress.Progress(len(pairs))
         # one gradebook session in this thread: it prepares (reads) and records (writes); workers only execute
-        with self.course.gradebook() as gb, concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
+        with self.course.gradebook() as gb, pool:
             futures, rejected = [], []
             for student, assignment in pairs:
                 job = self.prepare(student, assignment, gb)
                 if job.notebooks:
-                    futures.append(pool.submit(self.execute, job, slots))
+                    futures.append(submit(job))
                 else:
                     rejected.append(job)
             for job in rejected:
-                results.append(self._report(self.record_safely(job, gb, reference[job.assignment])))
+                results.append(self._report(self._stamped(self.record_safely(job, gb, reference[job.assignment]),
+                                                          hashes)))
             for fut in concurrent.futures.as_completed(futures):
                 job = fut.result()
-                results.append(self._report(self.record_safely(job, gb, reference[job.assignment])))
-        self.log(f"graded {len(results)} submissions with {self.workers} worker(s) in "
+                results.append(self._report(self._stamped(self.record_safely(job, gb, reference[job.assignment]),
+                                                          hashes, job)))
+        where = f"on the cluster {self.cluster}" if self.cluster else f"with {self.workers} worker(s)"
+        self.log(f"graded {len(results)} submissions {where} in "
                  f"{time.monotonic() - start:.0f} s ({'sandboxed' if self.sandboxed else 'NOT sandboxed'})")
+        results += [self.course.read_status(a, s) for s, a in skipped]
         return sorted(results, key=lambda r: (r["student"], r["assignment"]))
 
-    def _references(self, pairs: list[tuple[str, str]]) -> dict:
+    def _stamped(self, result: dict, hashes: dict, job: Job | None = None) -> dict:
+        """The status file gets the hash of what was graded once the gradebook holds the scores (resumption), and
+        whether the executions really were sandboxed (a cluster worker decides that on its own machine)."""
+        result["hash"] = hashes[(result["student"], result["assignment"])]
+        if job is not None and job.executions:
+            result["sandboxed"] = all(ex.sandboxed for ex in job.executions.values())
+            if self.sandboxed and not result["sandboxed"]:
+                self.log(f"WARNING: {result['student']} {result['assignment']} was executed NOT sandboxed "
+                         "(a cluster worker without usable bubblewrap, or not root)")
+        self.course.write_status(result["assignment"], result["student"], result)
+        return result
+
+    def _references(self, pairs: list[tuple[str, str]], cluster=None) -> dict:
         """{assignment: {notebook: {seed: {grade id: reports}}}}: the reference solution on every graded student's
-        hidden inputs, computed in parallel (cached per seed)."""
+        hidden inputs, computed in parallel (cached per seed); on the cluster's workers when ``cluster`` (a
+        ``DaskPool``) is given."""
         from autograder.release import hidden_seed_for, reference_reports
 
         seeds: dict[str, list[int]] = {}
@@ -446,16 +488,19 @@ class Grader:
             seeds.setdefault(assignment, []).append(hidden_seed_for(self.course, assignment, student))
         tasks = [(a, p.stem, s) for a, s in seeds.items() for p in self.course.source_notebooks(a)]
         reference: dict = {a: {} for a in seeds}
-        with concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
-            futs = {pool.submit(reference_reports, self.course, a, nb, s, i % self.workers + self.workers, self.log):
-                    (a, nb) for i, (a, nb, s) in enumerate(tasks)}
+        threads = max(1, cluster.workers()) if cluster else self.workers
+        execute = cluster.execute if cluster else None
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            futs = {pool.submit(reference_reports, self.course, a, nb, s, i % self.workers + self.workers, self.log,
+                                execute): (a, nb) for i, (a, nb, s) in enumerate(tasks)}
             for fut in concurrent.futures.as_completed(futs):
                 a, nb = futs[fut]
                 reference[a][nb] = fut.result()
         return reference
 
     def _report(self, result: dict) -> dict:
-        self.log(f"  {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
+        prefix = self.progress.step() if self.progress else ""
+        self.log(f"  {prefix} {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
                  f"{result['note'][:100]}")
         return result
 
@@ -500,5 +545,7 @@ def _add_error(cell, ename: str, evalue: str) -> None:
 
 
 def autograde(course: Course, assignments: list[str] | None = None, workers: int | None = None,
-              sandbox_mode: bool | None = None, students: list[str] | None = None, log=print) -> list[dict]:
-    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log).run(assignments, students)
+              sandbox_mode: bool | None = None, students: list[str] | None = None, log=print,
+              cluster: str | None = None, force: bool = False) -> list[dict]:
+    return Grader(course, workers=workers, sandbox_mode=sandbox_mode, log=log, cluster=cluster,
+                  force=force).run(assignments, students)

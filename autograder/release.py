@@ -140,9 +140,12 @@ def _reference_dir(course: Course, assignment: str, notebook: str) -> Path:
 
 
 def reference_reports(course: Course, assignment: str, notebook: str, seeds: list[int], slot: int = 0,
-                      log=print) -> dict[int, dict[str, list[dict]]]:
-    """{seed: {grade id: the reference solution's reports in that test cell}} for ``seeds`` (cached per seed)."""
+                      log=print, execute=None) -> dict[int, dict[str, list[dict]]]:
+    """{seed: {grade id: the reference solution's reports in that test cell}} for ``seeds`` (cached per seed).
+    ``execute``: ``sandbox.execute`` or a function of the same signature (``autograder.cluster``: on a worker)."""
     from autograder import sandbox
+
+    execute = execute or sandbox.execute
     from autograder.verify import parse_reports
 
     folder = _reference_dir(course, assignment, notebook)
@@ -164,7 +167,7 @@ def reference_reports(course: Course, assignment: str, notebook: str, seeds: lis
     for i in range(0, len(missing), SEEDS_PER_RUN):
         chunk = missing[i:i + SEEDS_PER_RUN]
         nb, where = reference_notebook(solution, chunk)
-        execution = sandbox.execute(nbformat.writes(nb).encode("utf-8"), nb_path.parent, limits, slot=slot)
+        execution = execute(nbformat.writes(nb).encode("utf-8"), nb_path.parent, limits, slot=slot)
         reply = execution.reply
         if reply is None:
             raise GradingError(f"the solution of {assignment} ({nb_path.name}) did not run: "

@@ -32,7 +32,7 @@ def _torch_global_state():
 _SERIAL_HEAVY = ("test_lectures.py::test_lecture_executes_in_time", "test_assignments.py::test_nbgrader_pipeline",
                  "test_autograder.py::", "test_autograder_sample_class.py::", "test_sandbox.py::",
                  "test_grading_class.py::", "test_grader_views.py::",
-                 "test_submission_path.py::test_the_submitted_zip_is_graded",
+                 "test_submission_path.py::test_the_submitted_zip_is_graded", "test_grading_scale.py::",
                  "test_site.py::")  # the website: one build (executes every lecture) and one browser
 
 
@@ -40,3 +40,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(key in item.nodeid for key in _SERIAL_HEAVY):
             item.add_marker(pytest.mark.serial_heavy)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server (``autograder.database.PrivateServer``) shared by the session's tests, each of
+    which creates its own database. Skipped where no server can start, unless METAOPT_REQUIRE_POSTGRES is set
+    (``.ci/run`` sets it after installing PostgreSQL, so that CI never skips these tests)."""
+    import shutil
+    import tempfile
+
+    from autograder.database import PrivateServer, ServerUnavailable
+
+    folder = tempfile.mkdtemp(prefix="metaopt-pg-")
+    try:
+        server = PrivateServer(folder).start()
+    except ServerUnavailable as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get("METAOPT_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"no PostgreSQL server can be started here: {err}")
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -293,7 +293,7 @@ def test_rerun_is_idempotent_and_keeps_manual_grades(toy):
         gb.db.commit()
     before = {(r["student_id"], r["assignment"]): r for r in toy["rows"]}
     metaopt("grade", "autograde", "theory_1", "--course-root", root, "--workers", "2", "--cell-timeout", CELL_TIMEOUT,
-            "--student", "s_ok", "--student", "s_helpers")
+            "--student", "s_ok", "--student", "s_helpers", "--force")
     out = root / "grades2.csv"
     metaopt("grade", "export", "--course-root", root, "--output", out, "--quiet")
     after = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(out.read_text("utf-8").splitlines())}

@@ -198,7 +198,7 @@ _forbidden = [getattr(_pruning, _n) for _n in ("saliency_mask", "_lowest_mask", 
 _masks = {}
 with forbid(*_forbidden), substitute(globals(), hessian_diag=_hessian, obd_saliency=_saliency):
     # a grid of fractions × l2: with few cases, the Hessian without its 2·l2 term (or with l2) gave the same masks
-    # for a third of the seeds
+    # for a third of the students (hidden inputs)
     for _f, _l2 in [(0.0, 0.0), (1.0, 0.01)] + [(_f, _l2) for _f in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
                                                for _l2 in (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)]:
         _masks[(_f, _l2)] = obd_mask(_W, _b, _X, _f, l2=_l2).int()
