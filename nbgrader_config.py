@@ -22,14 +22,15 @@ c.Exchange.root = str(_root / "autograder" / "work" / "exchange")
 
 # Formulas offline: nbconvert's `mathjax` macro (CDN) is replaced by autograder/templates/base/mathjax.html.j2
 # (MathJax 2 served by the Jupyter server's jupyter-server-mathjax extension) in formgrader and feedback pages;
-# nbgrader's own templates (formgrade, feedback) stay second in line. Found through the installed autograder
-# package, so that a copy of this file in another course folder finds them too.
+# nbgrader's own templates (formgrade, feedback) stay second in line. Found through the installed course package
+# (metaopt_lib, next to autograder/), so that a copy of this file in another course folder finds them too — not through
+# `import autograder`, which in a course folder finds that folder's runtime `autograder/` as a namespace package.
 try:
-    import autograder as _autograder
+    import metaopt_lib as _metaopt_lib
     import nbgrader as _nbgrader
 
     c.HTMLExporter.extra_template_basedirs = [
-        str(Path(_autograder.__file__).resolve().parent / "templates"),
+        str(Path(_metaopt_lib.__file__).resolve().parents[1] / "autograder" / "templates"),
         str(Path(_nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"),
     ]
 except ImportError:  # a student's environment has neither: this file is the instructor's
