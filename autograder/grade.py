@@ -490,9 +490,21 @@ class Grader:
         reference: dict = {a: {} for a in seeds}
         threads = max(1, cluster.workers()) if cluster else self.workers
         execute = cluster.execute if cluster else None
+        # one sandbox slot (an unprivileged uid) per running task, never shared: the leftover processes of a slot's
+        # uid are killed after each execution, which must not hit another execution running under the same uid
+        slots: queue.Queue[int] = queue.Queue()
+        for k in range(threads):
+            slots.put(self.workers + k)
+
+        def run(a, nb, s):
+            slot = slots.get()
+            try:
+                return reference_reports(self.course, a, nb, s, slot, self.log, execute)
+            finally:
+                slots.put(slot)
+
         with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            futs = {pool.submit(reference_reports, self.course, a, nb, s, i % self.workers + self.workers, self.log,
-                                execute): (a, nb) for i, (a, nb, s) in enumerate(tasks)}
+            futs = {pool.submit(run, a, nb, s): (a, nb) for a, nb, s in tasks}
             for fut in concurrent.futures.as_completed(futs):
                 a, nb = futs[fut]
                 reference[a][nb] = fut.result()
