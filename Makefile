@@ -25,16 +25,17 @@ help:
 	@echo "make bench         run the benchmarks (installs the benchmark-only peers higher/torchopt)"
 	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray; hours; not CI)"
 	@echo "make pg-start      a private PostgreSQL gradebook server (prints the --db-url); make pg-stop"
-	@echo "make sample-class  regenerate autograder/sample_class from the current solutions"
+	@echo "make sample-class  regenerate metaopt_instructor/sample_class from the current solutions"
 	@echo "make clean-venv    remove .venv"
 
 venv: $(STAMP)
 
-# torch is installed first and pinned: a plain `torch` would pull a multi-GB CUDA build.
+# torch is installed first, pinned as requirements.txt pins it: a plain `torch` would pull a multi-GB CUDA build.
+TORCH := $(shell grep -m1 '^torch==' requirements.txt)
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# build matplotlib's font cache once here, not inside the first lecture a test times
@@ -51,19 +52,19 @@ test: $(STAMP)
 	exit $$status
 
 demo: $(STAMP)
-	$(PY) -m metaopt_lib demo
+	$(PY) -m metaopt_instructor demo
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lectures: $(STAMP)
-	$(PY) -m metaopt_lib lectures build
+	$(PY) -m metaopt_course lectures build
 
 check-lectures: $(STAMP)
-	$(PY) -m metaopt_lib lectures check
+	$(PY) -m metaopt_course lectures check
 
 student-dist: $(STAMP)
-	$(PY) -m metaopt_lib student-dist
+	$(PY) -m metaopt_instructor student-dist
 
 # The course website (website/README.md): offline, both languages, lecture outputs cached in build/site-work.
 site: $(STAMP)
@@ -71,7 +72,7 @@ site: $(STAMP)
 
 # Regenerate the sample class after changing theory_1/practice_1 (a test checks it is up to date).
 sample-class: $(STAMP)
-	$(PY) autograder/sample_class/make.py
+	$(PY) metaopt_instructor/sample_class/make.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
@@ -81,13 +82,13 @@ mutation: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	OMP_NUM_THREADS=1 $(PY) benchmarks/mutation_score.py --out mutation_score.json
 
-# A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in autograder/work/postgres);
+# A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in var/postgres);
 # a shared server for several graders: docs/large-course.md.
 pg-start: $(STAMP)
-	$(PY) -m autograder.database start
+	$(PY) -m metaopt_instructor.database start
 
 pg-stop: $(STAMP)
-	$(PY) -m autograder.database stop
+	$(PY) -m metaopt_instructor.database stop
 
 clean-venv:
 	rm -rf $(VENV)

@@ -23,13 +23,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from metaopt_lib.aliases import Embed, Params
 from metaopt_lib.i18n import both
 
 __all__ = ["embedding_net", "functional_embedding", "prototypes", "squared_distances", "proto_logits",
            "episode_loss", "episode_accuracy", "batch_loss", "batch_accuracy", "train_protonet"]
-
-Params = dict[str, torch.Tensor]
-Embed = Callable[[Params, torch.Tensor], torch.Tensor]
 
 
 def _check_tensor(x, name, dim):

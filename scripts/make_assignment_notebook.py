@@ -31,9 +31,10 @@ from pathlib import Path
 
 import nbformat
 
+from metaopt_course import KERNELSPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "scripts" / "assignment_sources"
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 ROLES = ("setup", "answer", "tests", "manual", "free", "locked")
 
 
