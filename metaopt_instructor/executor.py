@@ -1,7 +1,7 @@
 """Execute one student notebook: the only grading code that runs next to student code.
 
 Self-contained on purpose (standard library, nbformat, nbclient, jupyter_client): the sandbox binds this one file
-read-only, never the ``autograder`` package, the course folder or the gradebook. Protocol:
+read-only, never the ``metaopt_instructor`` package, the course folder or the gradebook. Protocol:
 
 * stdin: the prepared notebook (JSON). ``metadata.metaopt_grading.seed`` is the per-student seed of the hidden
   inputs (given to the kernel as ``METAOPT_HIDDEN_SEED``); it is removed before execution. The notebook is kept in

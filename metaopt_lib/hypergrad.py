@@ -41,9 +41,10 @@ from typing import Callable, NamedTuple
 import torch
 from torch.func import grad, jvp, vjp, vmap
 
-from metaopt_lib.aliases import BilevelLoss
 from metaopt_lib import validate as _v
+from metaopt_lib.aliases import BilevelLoss
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["hvp", "hvp_operator", "mixed_vjp", "neumann_inverse_hvp", "conjugate_gradient", "CGResult",
            "ift_hypergrad", "unroll", "unrolled_hypergrad_reverse", "unrolled_hypergrad_forward",
@@ -430,7 +431,7 @@ def distill_dataset(X_train, y_train, n_classes: int, outer_steps: int = 60, inn
     if init is None:
         init = random_images_per_class(X_train, y_train, n_classes, generator)
     S = init.detach().clone().to(X_train.dtype).requires_grad_()
-    opt = torch.optim.Adam([S], lr=outer_lr)
+    opt = Adam([S], lr=outer_lr)
 
     def objective(images, Xb, yb):
         W = train_softmax_regression(images, labels, n_classes, inner_steps, inner_lr)

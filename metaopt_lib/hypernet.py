@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["param_shapes", "unflatten", "weight_mask", "init_hypernet", "hypernet_weights", "forward", "penalty",
            "objective", "train_hypernet", "cross_entropy", "accuracy", "best_response", "magnitude_prune",
@@ -215,7 +216,7 @@ def train_hypernet(X: torch.Tensor, y: torch.Tensor, sizes: Sequence[int], lam_r
     phi = {k: v.detach().clone() for k, v in (phi or init_hypernet(sizes, log_range, hidden, seed)).items()}
     _v.same_dtype(X=X, **{f"phi[{k!r}]": v for k, v in phi.items() if k != "log_range"})
     trainable = [v.requires_grad_(True) for k, v in phi.items() if k != "log_range"]
-    opt = torch.optim.Adam(trainable, lr=lr)
+    opt = Adam(trainable, lr=lr)
     g = torch.Generator().manual_seed(seed + 1)
     lo, hi = phi["log_range"].tolist()
     losses = []
@@ -301,7 +302,7 @@ def tune_lambda(phi: dict[str, torch.Tensor], X_val: torch.Tensor, y_val: torch.
     Returns ``(λ̂, validation losses along the way)``."""
     lo, hi = phi["log_range"].tolist()
     s = torch.tensor(math.log(lam0), requires_grad=True)
-    opt = torch.optim.Adam([s], lr=lr)
+    opt = Adam([s], lr=lr)
     history = []
     for _ in range(steps):
         loss = cross_entropy(hypernet_weights(phi, torch.exp(s))[0], X_val, y_val, sizes)

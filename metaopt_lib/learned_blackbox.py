@@ -24,6 +24,7 @@ from torch import nn
 
 from metaopt_lib.aliases import BatchFunction
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["gp_prior_functions", "grid_minimum", "RNNBlackBoxOptimizer", "train_rnn_optimizer"]
 
@@ -103,7 +104,7 @@ def train_rnn_optimizer(model: RNNBlackBoxOptimizer, sample_functions: Callable[
     _check_int(n_iters, "n_iters", 0)
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(both(f"lr must be > 0, got {lr!r}", f"lr должен быть > 0, получено {lr!r}"))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = Adam(model.parameters(), lr=lr)
     history = []
     for _ in range(n_iters):
         f = sample_functions()

@@ -24,9 +24,10 @@ from typing import Callable
 
 import torch
 
-from metaopt_lib.aliases import Objective, Params
 from metaopt_lib import validate as _v
+from metaopt_lib.aliases import Objective, Params
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 State = tuple[torch.Tensor, ...]
 
@@ -183,7 +184,7 @@ def meta_train_lstm(phi: Params, sample_problems: Callable[[], tuple[Objective, 
         raise ValueError(both("horizon must be a multiple of truncation",
                               "горизонт должен делиться на длину отрезка усечения"))
     phi = {k: v.detach().clone().requires_grad_(True) for k, v in phi.items()}
-    opt = torch.optim.Adam(phi.values(), lr=meta_lr)
+    opt = Adam(phi.values(), lr=meta_lr)
     history = []
     iterator = range(n_iters)
     if progress:
@@ -228,14 +229,14 @@ def lstm_curve(phi: Params, loss_fn: Objective, theta: torch.Tensor, steps: int)
 # --- hand-designed baselines -----------------------------------------------------------------------------------
 
 def hand_optimizer_curve(name: str, lr: float, loss_fn: Objective, theta: torch.Tensor, steps: int) -> torch.Tensor:
-    """Losses :math:`f(\\theta_0..\\theta_T)`, shape ``(steps + 1, n)``, of ``torch.optim.SGD`` or ``torch.optim.Adam``
-    (Kingma & Ba 2015; default betas) with step ``lr``, every problem optimised independently (the losses of the
-    batch are summed, and both methods act coordinate-wise)."""
+    """Losses :math:`f(\\theta_0..\\theta_T)`, shape ``(steps + 1, n)``, of ``torch.optim.SGD`` or Adam
+    (``training.Adam``, Kingma & Ba 2015; default betas) with step ``lr``, every problem optimised independently
+    (the losses of the batch are summed, and both methods act coordinate-wise)."""
     if name not in ("sgd", "adam"):
         raise ValueError(both(f"unknown optimizer {name!r}; expected 'sgd' or 'adam'",
                               f"неизвестный оптимизатор {name!r}; ожидается 'sgd' или 'adam'"))
     theta = theta.detach().clone().requires_grad_(True)
-    opt = (torch.optim.SGD if name == "sgd" else torch.optim.Adam)([theta], lr=lr)
+    opt = (torch.optim.SGD if name == "sgd" else Adam)([theta], lr=lr)
     values = []
     for _ in range(steps):
         opt.zero_grad()

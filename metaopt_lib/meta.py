@@ -33,9 +33,10 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, grad_and_value, vmap
 
-from metaopt_lib.aliases import Params, TaskLoss
 from metaopt_lib import validate as _v
+from metaopt_lib.aliases import Params, TaskLoss
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 
 METHODS = ("maml", "fomaml", "anil", "reptile", "pretrain")
@@ -267,7 +268,7 @@ def meta_train(loss: TaskLoss, params: Params, sample_tasks: Callable[[], Sequen
         raise ValueError(both("ANIL needs head=[names of the head's parameters]",
                               "ANIL нужен head=[имена параметров головы]"))
     theta = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
-    opt = torch.optim.Adam(theta.values(), lr=meta_lr) if method != "reptile" else None
+    opt = Adam(theta.values(), lr=meta_lr) if method != "reptile" else None
     history = []
     iterator = range(n_iters)
     if progress:
