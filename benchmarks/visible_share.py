@@ -1,9 +1,9 @@
 """The share of known wrong answers that the VISIBLE checks alone catch (issue 12: target ≥ 60 %).
 
-    python benchmarks/visible_share.py [--only theory_1 ...] [--mutants tests/mutants_theory.py ...] [--root .]
+    python benchmarks/visible_share.py [--only theory_1 ...] [--mutants tests/instructor/mutants_theory.py ...] [--root .]
 
 For every row ``(answer_grade_id, wrong_source, expected_failed_test_ids)`` of the ``MUTANTS`` tables
-(default: ``tests/mutants_theory.py`` and ``tests/mutants_practice.py``; ``MUTANTS = {assignment: [rows]}``), the
+(default: ``tests/instructor/mutants_theory.py`` and ``tests/instructor/mutants_practice.py``; ``MUTANTS = {assignment: [rows]}``), the
 assignment is run the way a student's self-check runs it: the set-up and answer cells of the solution notebook
 (the instructor's answers everywhere except ``answer_grade_id``, which gets ``wrong_source``) are executed in a
 fresh namespace with no grading environment, then ``metaopt_course.selfcheck.run_checks`` runs the test cells of the
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TABLES = ("tests/mutants_theory.py", "tests/mutants_practice.py")
+DEFAULT_TABLES = ("tests/instructor/mutants_theory.py", "tests/instructor/mutants_practice.py")
 _MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 

@@ -1,7 +1,7 @@
 """The course glossary: one English ↔ Russian term list, the spelling of cited names, the forbidden variants.
 
 This module is the single place where the course's vocabulary is fixed. Lecture 0 (``lectures/src/00_notation.py``)
-prints it for students; ``tests/test_glossary.py`` reads :data:`FORBIDDEN` and fails on a forbidden variant in the
+prints it for students; ``tests/course/test_glossary.py`` reads :data:`FORBIDDEN` and fails on a forbidden variant in the
 lectures, the assignments, the solutions and the library's bilingual messages.
 
 Rules that are not single terms:

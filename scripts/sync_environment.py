@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HEADER = """\
 # conda environment of the metaopt course: Python 3.11 and the same exact pins as requirements.txt
 # (installed through pip; torch is the CPU build). Regenerate with `python scripts/sync_environment.py`;
-# tests/test_foundation.py checks that the two files agree.
+# tests/course/test_foundation.py checks that the two files agree.
 name: metaopt
 channels:
   - conda-forge

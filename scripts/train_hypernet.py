@@ -14,7 +14,7 @@ eight stratified λ per step, one thread, fixed seeds).
     .venv/bin/python scripts/train_hypernet.py --steps 20 --out /tmp/x.pt   # a quick run
 
 The checkpoint (< 300 kB) holds φ of each run, its configuration, the first ``N_LOGGED`` Monte-Carlo losses (the
-test tests/test_hypernet.py reruns the first steps and compares) and the CPU seconds of the training.
+test tests/library/test_hypernet.py reruns the first steps and compares) and the CPU seconds of the training.
 """
 
 from __future__ import annotations

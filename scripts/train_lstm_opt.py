@@ -10,7 +10,7 @@ after 100 steps). Evaluation: 1000 held-out quadratics from another seed; mean Â
     .venv/bin/python scripts/train_lstm_opt.py --iters 3 --out /tmp/l.pt
 
 Writes metaopt_lib/checkpoints/lstm_opt.pt (< 50 kB): Ï†, the tuned step sizes, the first meta-losses
-(tests/test_checkpoints_meta.py reruns them), the held-out mean curves and final-loss statistics.
+(tests/library/test_checkpoints_meta.py reruns them), the held-out mean curves and final-loss statistics.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ points and 100 query points, after 0..10 inner steps of size 0.01; mean and 95% 
     .venv/bin/python scripts/train_maml_sinusoid.py --iters 50 --out /tmp/x.pt   # a quick run
 
 The checkpoint (metaopt_lib/checkpoints/maml_sinusoid.pt, < 100 kB) holds the four state dicts, the first
-meta-losses of every run (tests/test_checkpoints_meta.py reruns the first steps), the held-out curves and the CPU
+meta-losses of every run (tests/library/test_checkpoints_meta.py reruns the first steps), the held-out curves and the CPU
 time of each training run.
 """
 

@@ -241,13 +241,13 @@ plt.show()
 # %% [markdown] lang="en"
 # The figure of the paper, measured: the mean squared error on the query points of **600 held-out tasks** as a
 # function of the number of inner gradient steps (step 0.01), for K = 5 and K = 10, with 95% confidence intervals.
-# The numbers were computed by the training script and are stored in the checkpoint; `tests/test_checkpoints_meta.py`
+# The numbers were computed by the training script and are stored in the checkpoint; `tests/library/test_checkpoints_meta.py`
 # recomputes them from the shipped weights.
 # %% [markdown] lang="ru"
 # Рисунок из статьи, воспроизведённый заново: средняя квадратичная ошибка на точках запросного множества **600 отложенных
 # задач** в зависимости от числа внутренних шагов градиентного спуска (шаг 0,01) для K = 5 и K = 10, с 95%
 # доверительными интервалами. Числа посчитаны обучающим скриптом и хранятся вместе с сохранёнными весами;
-# `tests/test_checkpoints_meta.py` пересчитывает их по поставляемым весам.
+# `tests/library/test_checkpoints_meta.py` пересчитывает их по поставляемым весам.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)

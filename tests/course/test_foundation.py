@@ -14,7 +14,7 @@ import yaml
 from metaopt_course import notebooks, widgets
 from metaopt_lib import i18n, seeding
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def requirement_pins():

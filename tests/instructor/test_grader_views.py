@@ -182,7 +182,7 @@ def formgrader(graded):
     import urllib.request
 
     root = graded["root"]
-    shutil.copy(Path(__file__).resolve().parents[1] / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copy(Path(__file__).resolve().parents[2] / "nbgrader_config.py", root / "nbgrader_config.py")
     port = _free_port()
     jupyter = Path(sys.executable).parent / "jupyter"
     proc = subprocess.Popen([str(jupyter), "server", "--no-browser", f"--port={port}", "--allow-root",

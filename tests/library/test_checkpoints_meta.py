@@ -16,7 +16,7 @@ from metaopt_lib import learned_opt as lo
 from metaopt_lib import meta
 from metaopt_lib.checkpoint import load_checkpoint
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RTOL = 1e-4
 
 

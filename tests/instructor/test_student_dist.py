@@ -21,7 +21,7 @@ import pytest
 
 from metaopt_instructor import dist
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MIN_LEN = 25
 
 

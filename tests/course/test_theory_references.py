@@ -24,7 +24,7 @@ import torch
 from scipy.special import ndtr
 from torch.distributions import Bernoulli, Categorical, Dirichlet, MultivariateNormal, Normal, kl_divergence
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @functools.lru_cache(maxsize=None)

@@ -24,7 +24,7 @@ import pytest
 from metaopt_instructor import dist, samples
 from metaopt_course import submission
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make(folder: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

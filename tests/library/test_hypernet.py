@@ -17,7 +17,7 @@ from metaopt_lib.data import load_digits
 LOGREG = (64, 10)
 LAM_RANGE = (1e-3, 1e2)
 FIVE_LAMBDAS = (0.01, 0.1, 1.0, 10.0, 30.0)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT = checkpoint_path("hypernet")
 
 

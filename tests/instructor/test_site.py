@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "site"
 WORK = ROOT / "build" / "site-work"
 CHROMIUM = "/usr/bin/chromium"

@@ -4,7 +4,7 @@
 whole source of the answer cell ``answer_grade_id`` with one mistake put in (a dropped constant, a sign, a reversed
 KL, a missing term, a wrong normalisation...). Graded against the reference solution on the same hidden inputs,
 the notebook must lose exactly the points of ``expected_failed_test_ids`` (the cells that test that function):
-one mistake costs one function. ``tests/test_theory_grading.py`` checks this in-process on two seeds; the same
+one mistake costs one function. ``tests/instructor/test_theory_grading.py`` checks this in-process on two seeds; the same
 table can be fed to the full sandboxed pipeline (``metaopt grade``) as submissions.
 
 The table is built from the solution notebooks by replacing a piece of text (``EDITS``); a replacement that no
@@ -19,7 +19,7 @@ import nbformat
 
 __all__ = ["EDITS", "MUTANTS", "ALTERNATIVES", "wrong_source"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # assignment -> [(answer cell, text in the solution, its wrong replacement, what the mistake is, failed test cells)]
 EDITS: dict[str, list[tuple[str, str, str, str, frozenset[str]]]] = {

@@ -19,7 +19,7 @@ import pytest
 
 from metaopt_instructor.demo import SAMPLE_CLASS, expected_statuses, run_grading_demo
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("autograder")
 
 

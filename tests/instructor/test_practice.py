@@ -4,7 +4,7 @@
    INDEPENDENT ground truths on random instances: the library's references (``metaopt_lib.training``,
    ``.variational``, ``.pruning``), torch.distributions' KL, the full autograd Hessian, the KKT system of OBS.
    (The hidden test cells only probe values; these checks are why the reference's values deserve to be expected.)
-2. Every plausible wrong answer of ``tests/mutants_practice.py`` fails exactly the test cells of its function and no
+2. Every plausible wrong answer of ``tests/instructor/mutants_practice.py`` fails exactly the test cells of its function and no
    other (``metaopt_instructor.inprocess``: the grader's verdicts, without the sandbox), and fails them again on a second
    student's hidden inputs, with the reference run once per assignment and seed; answers that call the library's reference fail their cell (``forbid``).
 3. The reference's hidden inputs depend on the per-student seed; the solution as a student submits it passes every
@@ -12,7 +12,7 @@
    accuracy against the percent of parameters removed; the release leaks nothing; the self-check works.
 
 Generic nbgrader checks (validation, autograde of the solution and the blank release, regeneration) are in
-``tests/test_assignments.py``; the same wrong answers through the sandboxed grader in ``tests/test_grading_class.py``.
+``tests/instructor/test_assignments.py``; the same wrong answers through the sandboxed grader in ``tests/instructor/test_grading_class.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from metaopt_instructor.inprocess import failed_cells, judge, run_notebook  # noqa: E402
 from mutants_practice import BORROWED, NAMED, answer_sources  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PRACTICES = [p for p in ("practice_1", "practice_2", "practice_3")
              if (ROOT / "solutions" / p / f"{p}.ipynb").exists()]
 REFERENCE_CALLED = "reference implementation of metaopt_lib was called"
@@ -104,7 +104,7 @@ def reference():
 
 # Test cells too slow to re-run for every wrong answer (a fit of a few hundred Adam steps, twice): they run for the
 # wrong answers of their own function and for the first wrong answer of every other answer cell (the one
-# tests/test_grading_class.py also grades in the sandbox), which shows that cell's independence of that function.
+# tests/instructor/test_grading_class.py also grades in the sandbox), which shows that cell's independence of that function.
 SLOW_TESTS = {"p2_test_fit"}
 
 

@@ -5,7 +5,7 @@ In-process (``metaopt_instructor.inprocess``), on two hidden-input seeds, with t
 * the reference judged against itself passes every test cell, each test cell reports checks named after it and at
   least one hidden, non-boolean probe (a forger cannot pass it by reporting ``True``);
 * the hidden inputs are per student: another seed gives other reported values;
-* every plausible wrong answer of ``tests/mutants_theory.py`` fails exactly the test cells of its function — one
+* every plausible wrong answer of ``tests/instructor/mutants_theory.py`` fails exactly the test cells of its function — one
   mistake costs one function, and never another function's points.
 """
 
@@ -19,9 +19,9 @@ import nbformat
 import pytest
 
 from metaopt_instructor.inprocess import failed_cells, judge, run_notebook
-from tests.mutants_theory import ALTERNATIVES, EDITS, MUTANTS
+from mutants_theory import ALTERNATIVES, EDITS, MUTANTS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = (1, 2)
 NAMES = sorted(MUTANTS)
 # test cells whose hidden probes are the same for every student by nature (error flags and a normalisation)

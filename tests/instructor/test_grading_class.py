@@ -2,7 +2,7 @@
 
 For each of the eight assignments a temporary course holds the solution and, as submissions: the solution's own
 answers, and two students who each got a different half of the graded functions wrong (every other function, with
-one of the plausible wrong answers of ``tests/mutants_theory.py`` / ``tests/mutants_practice.py``). All of them are
+one of the plausible wrong answers of ``tests/instructor/mutants_theory.py`` / ``tests/instructor/mutants_practice.py``). All of them are
 graded as one batch by ``metaopt grade autograde`` (2 workers, sandboxed when bubblewrap is usable). Each student's
 failed test cells must be exactly the cells of the functions they broke — one mistake costs one function, however
 the functions call each other — and every status must be ``graded`` (no honest mistake is called tampering).
@@ -25,7 +25,7 @@ import pytest
 from metaopt_instructor import samples
 from metaopt_instructor.course import Course
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tables() -> dict[str, list[tuple[str, str, set[str]]]]:

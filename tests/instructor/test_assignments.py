@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 RELEASED = ROOT / "assignments"
 NAMES = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file()) if SOLUTIONS.is_dir() else []
@@ -420,5 +420,5 @@ def test_selfcheck_on_released_theory_notebook(name, monkeypatch, capsys):
         assert results and all(r.status == expected for r in results), [(r.grade_id, r.status, r.message)
                                                                           for r in results]
 
-# The theory tests can fail: plausible wrong answers of every graded function (tests/mutants_theory.py) are
-# judged in tests/test_theory_grading.py.
+# The theory tests can fail: plausible wrong answers of every graded function (tests/instructor/mutants_theory.py) are
+# judged in tests/instructor/test_theory_grading.py.
