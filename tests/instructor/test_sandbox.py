@@ -85,7 +85,10 @@ def test_student_code_sees_nothing_of_the_course():
     line = next(ln for ln in _outputs(ex, 0).splitlines() if ln.startswith("PROBE "))
     r = json.loads(line[6:])
     assert r["uid"] == sandbox.run_uid_base() + 40 and r["uid"] != 0
-    assert r["root_listing"] == sorted({".venv", "metaopt_lib"} & set(r["root_listing"])), r["root_listing"]
+    # the course folder shows the two student floors only: no instructor's tools, no var/, no solutions
+    assert r["root_listing"] == sorted({".venv", "metaopt_lib", "metaopt_course"} & set(r["root_listing"])), \
+        r["root_listing"]
+    assert {"metaopt_lib", "metaopt_course"} <= set(r["root_listing"])
     for key in ("gradebook", "solutions", "nbgrader_config", "network", "write_usr", "write_venv",
                 "parent_fd", "parent_mem"):
         assert r[key] != "SUCCEEDED", (key, r)
