@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 
+from metaopt_course import KERNELSPEC
+
 HIDDEN_MARKER = "HIDDEN-TEST-7f3a"
 
 
@@ -28,7 +30,7 @@ def _cell(kind: str, source: str, grade_id: str, *, grade=False, solution=False,
 def toy_solution(assignment: str, power: int) -> nbformat.NotebookNode:
     """Source notebook: implement ``f(x) = x**power``."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["metaopt"] = {"assignment": assignment}
     nb.cells = [
         _cell("markdown", f"# {assignment}: implement f(x) = x**{power}", "intro", locked=True),

@@ -196,3 +196,13 @@ def test_metaopt_grade_help_reaches_the_instructor_commands():
     assert out.returncode == 0, out.stderr
     for sub in ("release", "collect", "autograde", "feedback", "export"):
         assert sub in out.stdout
+
+
+def test_every_written_torch_pin_is_the_one_of_requirements():
+    """Pins live in requirements.txt only; the Makefiles read it, and the guides that show a manual install (a
+    student without make) must name the same version."""
+    pin = next(line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("torch=="))
+    guides = [ROOT / "README.md", ROOT / "README.ru.md", ROOT / "CONTRIBUTING.md",
+              ROOT / "metaopt_instructor" / "student_dist" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    written = {(path.name, m) for path in guides for m in re.findall(r"torch==[0-9][0-9.]*[0-9]", path.read_text())}
+    assert written and {m for _, m in written} == {pin}, written
