@@ -72,7 +72,7 @@ site: $(STAMP)
 
 # Regenerate the sample class after changing theory_1/practice_1 (a test checks it is up to date).
 sample-class: $(STAMP)
-	$(PY) metaopt_instructor/sample_class/make.py
+	$(PY) -m metaopt_instructor.sample_class.make
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt

@@ -1,6 +1,6 @@
 """Produce the sample class (``metaopt_instructor/sample_class/``) from the course's released assignments and solutions.
 
-    python metaopt_instructor/sample_class/make.py [--output DIR] [--course-root ROOT]
+    python -m metaopt_instructor.sample_class.make [--output DIR] [--course-root ROOT]     (make sample-class)
 
 Writes ``roster.csv`` (Cyrillic and Latin surnames chosen so that the homework's crc32 formula gives each student
 the variant the plan below needs) and ``submissions/`` (one folder or one zip per student id) built from the
@@ -28,19 +28,17 @@ import argparse
 import csv
 import io
 import shutil
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 import nbformat
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))
+from metaopt_course.variants import assign
+from metaopt_instructor import samples
+from metaopt_instructor.course import Course
 
-from metaopt_instructor import samples  # noqa: E402
-from metaopt_instructor.course import Course  # noqa: E402
-from metaopt_course.variants import assign  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 SURNAMES = [
     ("Кузнецов", "Kuznetsov"), ("Семёнова", "Semenova"), ("Иванов", "Ivanov"), ("Петров", "Petrov"),

@@ -108,12 +108,12 @@ def test_missing_rows_for_expected_variants_not_submitted(graded):
 
 
 def test_committed_sample_class_is_what_the_script_makes(tmp_path):
-    subprocess.run([sys.executable, str(SAMPLE_CLASS / "make.py"), "--output", str(tmp_path)], check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run([sys.executable, "-m", "metaopt_instructor.sample_class.make", "--output", str(tmp_path)],
+                   check=True, capture_output=True, timeout=600)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     committed = sorted(p.relative_to(SAMPLE_CLASS) for p in SAMPLE_CLASS.rglob("*")
-                       if p.is_file() and p.name != "make.py" and "__pycache__" not in p.parts)
+                       if p.is_file() and p.name not in ("make.py", "__init__.py") and "__pycache__" not in p.parts)
     assert made == committed
     for rel in made:
         assert filecmp.cmp(tmp_path / rel, SAMPLE_CLASS / rel, shallow=False), (
-            f"{rel} differs: rerun `python metaopt_instructor/sample_class/make.py` and commit")
+            f"{rel} differs: rerun `make sample-class` and commit")
