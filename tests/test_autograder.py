@@ -26,7 +26,7 @@ from autograder.course import Course
 from autograder.sandbox import sandbox_status
 from autograder.toycourse import HIDDEN_MARKER, make_toy_course
 
-pytestmark = pytest.mark.xdist_group("autograder")
+pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
 ROSTER = """student_id,surname_ru,surname_en
 s_ok,Кузнецов,Kuznetsov

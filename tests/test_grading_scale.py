@@ -24,7 +24,7 @@ from autograder import samples
 from autograder.course import Course
 from autograder.toycourse import make_toy_course
 
-pytestmark = pytest.mark.xdist_group("autograder")
+pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
 # student -> (assignment, kind of submission, expected auto score): the toy course's points are 2 + 1
 CLASS = {"s_ok": ("theory_1", samples.correct, 3.0), "s_wrong": ("theory_1", samples.partly_wrong, 0.0),
