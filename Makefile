@@ -5,12 +5,16 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# the benchmarks' own environment (make bench, make mutation): their peers never enter .venv
+BENCH_VENV  := .venv-bench
+BENCH_PY    := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
 # pytest workers: the course's reference machine has 2 cores.
 WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench mutation clean-venv site \
+.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench bench-venv mutation clean-venv site \
 	pg-start pg-stop
 
 help:
@@ -22,11 +26,12 @@ help:
 	@echo "make venv          create .venv from the pinned requirements (every target does it on first use)"
 	@echo "make student-dist  build the student distribution (dist/student, dist/metaopt-student.zip)"
 	@echo "make site          build the course website, executed lectures in EN and RU (build/site/index.html)"
-	@echo "make bench         run the benchmarks (installs the benchmark-only peers higher/torchopt)"
-	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray; hours; not CI)"
+	@echo "make bench         run the benchmarks in their own venv .venv-bench (peers higher/torchopt never enter .venv)"
+	@echo "make bench-venv    create .venv-bench: requirements.txt + requirements-bench.txt (bench and mutation do it)"
+	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray in .venv-bench; hours)"
 	@echo "make pg-start      a private PostgreSQL gradebook server (prints the --db-url); make pg-stop"
 	@echo "make sample-class  regenerate autograder/sample_class from the current solutions"
-	@echo "make clean-venv    remove .venv"
+	@echo "make clean-venv    remove .venv and .venv-bench"
 
 venv: $(STAMP)
 
@@ -42,8 +47,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 # One BLAS thread per process: small tensors on oversubscribed threads crawl. Unit tests run on $(WORKERS)
-# xdist workers; the timed notebook executions and the multi-kernel grading tests (marked serial_heavy in
-# tests/conftest.py) then run one after another, so that no test's time limit depends on its neighbour.
+# xdist workers; the timed notebook executions and the multi-kernel grading tests (marked serial_heavy at the
+# test or in the module's pytestmark) then run one after another, so that no test's time limit depends on its neighbour.
 test: $(STAMP)
 	@status=0; \
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(WORKERS) -m "not serial_heavy" tests || status=1; \
@@ -73,13 +78,23 @@ site: $(STAMP)
 sample-class: $(STAMP)
 	$(PY) autograder/sample_class/make.py
 
-bench: $(STAMP)
-	$(PY) -m pip install --quiet -r requirements-bench.txt
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+# The benchmarks' peers (higher, torchopt, cosmic-ray) live in their own venv, never in the test venv .venv:
+# .venv-bench = requirements.txt + requirements-bench.txt (+ the course, editable).
+bench-venv: $(BENCH_STAMP)
 
-mutation: $(STAMP)
-	$(PY) -m pip install --quiet -r requirements-bench.txt
-	OMP_NUM_THREADS=1 $(PY) benchmarks/mutation_score.py --out mutation_score.json
+$(BENCH_STAMP): requirements.txt requirements-bench.txt pyproject.toml
+	@test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet torch==2.13.0
+	$(BENCH_PY) -m pip install --quiet -r requirements.txt -r requirements-bench.txt
+	$(BENCH_PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BENCH_PY) $$b || exit 1; done
+
+mutation: $(BENCH_STAMP)
+	OMP_NUM_THREADS=1 $(BENCH_PY) benchmarks/mutation_score.py --out mutation_score.json
 
 # A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in autograder/work/postgres);
 # a shared server for several graders: docs/large-course.md.
@@ -90,4 +105,4 @@ pg-stop: $(STAMP)
 	$(PY) -m autograder.database stop
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(BENCH_VENV)
