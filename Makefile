@@ -14,24 +14,31 @@ WORKERS ?= 2
 # nbgrader's gradebook set-up runs the `alembic` executable: the venv's tools come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv test demo lab lectures check-lectures student-dist sample-class bench bench-venv mutation clean-venv site \
+.PHONY: help venv test demo lab lectures check-lectures generate check solutions assignments environment student-dist sample-class bench bench-venv mutation clean-venv site \
 	pg-start pg-stop
 
 help:
 	@echo "make demo          build lectures, release assignments, autograde the sample class (the main job)"
 	@echo "make test          the whole test suite"
 	@echo "make lab           open JupyterLab on the course (formgrader included)"
+	@echo "make generate      rebuild every generated file, in order: lectures solutions assignments sample-class environment"
+	@echo "make check         verify every generated file against generated.json in seconds (names each stale/edited one)"
 	@echo "make lectures      regenerate lectures/en and lectures/ru from lectures/src"
-	@echo "make check-lectures  fail when a generated lecture differs from its source"
+	@echo "make solutions     regenerate solutions/<name>/<name>.ipynb from scripts/assignment_sources/<name>.py"
+	@echo "make assignments   regenerate the student versions assignments/ from solutions/ (nbgrader, no execution)"
+	@echo "make sample-class  regenerate autograder/sample_class from the current solutions"
+	@echo "make environment   regenerate environment.yml from requirements.txt"
+	@echo "make check-lectures  fail when a generated lecture differs from its source (rebuilds them in memory)"
 	@echo "make venv          create .venv from the pinned requirements (every target does it on first use)"
 	@echo "make student-dist  build the student distribution (dist/student, dist/metaopt-student.zip)"
 	@echo "make site          build the course website, executed lectures in EN and RU (build/site/index.html)"
 	@echo "make bench         run the benchmarks in their own venv .venv-bench (peers higher/torchopt never enter .venv)"
 	@echo "make bench-venv    create .venv-bench: requirements.txt + requirements-bench.txt (bench and mutation do it)"
 	@echo "make mutation      mutation score of the library's fast tests per module (cosmic-ray in .venv-bench; hours)"
-	@echo "make pg-start      a private PostgreSQL gradebook server (prints the --db-url); make pg-stop"
-	@echo "make sample-class  regenerate autograder/sample_class from the current solutions"
+	@echo "make pg-start      a private PostgreSQL gradebook server (prints the --db-url)"
+	@echo "make pg-stop       stop that server"
 	@echo "make clean-venv    remove .venv and .venv-bench"
+	@echo "make help          this list"
 
 venv: $(STAMP)
 
@@ -61,8 +68,39 @@ demo: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Generated files: one door. `make generate` rebuilds every generated file in dependency order; each generator's
+# target then records its files in generated.json (scripts/generated.py), and `make check` verifies all of them
+# against it in seconds (no notebook executed, no nbgrader run).
+GENERATED := $(PY) scripts/generated.py
+
+generate: $(STAMP)
+	$(MAKE) --no-print-directory lectures
+	$(MAKE) --no-print-directory solutions
+	$(MAKE) --no-print-directory assignments
+	$(MAKE) --no-print-directory sample-class
+	$(MAKE) --no-print-directory environment
+
+check: $(STAMP)
+	$(GENERATED) check
+
 lectures: $(STAMP)
 	$(PY) -m metaopt_lib lectures build
+	$(GENERATED) record lectures
+
+# nbgrader source notebooks solutions/<name>/<name>.ipynb from scripts/assignment_sources/<name>.py
+solutions: $(STAMP)
+	$(PY) scripts/make_assignment_notebook.py
+	$(GENERATED) record solutions
+
+# the student versions assignments/<name>/ from solutions/<name>/ (nbgrader; the solutions are not run here:
+# `metaopt grade release` without --no-reference also computes the reference values)
+assignments: $(STAMP)
+	$(PY) -m metaopt_lib grade release --no-reference
+	$(GENERATED) record assignments
+
+environment: $(STAMP)
+	$(PY) scripts/sync_environment.py
+	$(GENERATED) record environment
 
 check-lectures: $(STAMP)
 	$(PY) -m metaopt_lib lectures check
@@ -77,6 +115,7 @@ site: $(STAMP)
 # Regenerate the sample class after changing theory_1/practice_1 (a test checks it is up to date).
 sample-class: $(STAMP)
 	$(PY) autograder/sample_class/make.py
+	$(GENERATED) record sample-class
 
 # The benchmarks' peers (higher, torchopt, cosmic-ray) live in their own venv, never in the test venv .venv:
 # .venv-bench = requirements.txt + requirements-bench.txt (+ the course, editable).
