@@ -79,6 +79,7 @@ generate: $(STAMP)
 	$(MAKE) --no-print-directory assignments
 	$(MAKE) --no-print-directory sample-class
 	$(MAKE) --no-print-directory environment
+	$(GENERATED) check
 
 check: $(STAMP)
 	$(GENERATED) check
