@@ -26,7 +26,7 @@ help:
 	@echo "make lectures      regenerate lectures/en and lectures/ru from lectures/src"
 	@echo "make solutions     regenerate solutions/<name>/<name>.ipynb from scripts/assignment_sources/<name>.py"
 	@echo "make assignments   regenerate the student versions assignments/ from solutions/ (nbgrader, no execution)"
-	@echo "make sample-class  regenerate autograder/sample_class from the current solutions"
+	@echo "make sample-class  regenerate metaopt_instructor/sample_class from the current solutions"
 	@echo "make environment   regenerate environment.yml from requirements.txt"
 	@echo "make check-lectures  fail when a generated lecture differs from its source (rebuilds them in memory)"
 	@echo "make venv          create .venv from the pinned requirements (every target does it on first use)"
@@ -42,11 +42,12 @@ help:
 
 venv: $(STAMP)
 
-# torch is installed first and pinned: a plain `torch` would pull a multi-GB CUDA build.
+# torch is installed first, pinned as requirements.txt pins it: a plain `torch` would pull a multi-GB CUDA build.
+TORCH := $(shell grep -m1 '^torch==' requirements.txt)
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# build matplotlib's font cache once here, not inside the first lecture a test times
@@ -63,7 +64,7 @@ test: $(STAMP)
 	exit $$status
 
 demo: $(STAMP)
-	$(PY) -m metaopt_lib demo
+	$(PY) -m metaopt_instructor demo
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -85,7 +86,7 @@ check: $(STAMP)
 	$(GENERATED) check
 
 lectures: $(STAMP)
-	$(PY) -m metaopt_lib lectures build
+	$(PY) -m metaopt_course lectures build
 	$(GENERATED) record lectures
 
 # nbgrader source notebooks solutions/<name>/<name>.ipynb from scripts/assignment_sources/<name>.py
@@ -96,7 +97,7 @@ solutions: $(STAMP)
 # the student versions assignments/<name>/ from solutions/<name>/ (nbgrader; the solutions are not run here:
 # `metaopt grade release` without --no-reference also computes the reference values)
 assignments: $(STAMP)
-	$(PY) -m metaopt_lib grade release --no-reference
+	$(PY) -m metaopt_instructor grade release --no-reference
 	$(GENERATED) record assignments
 
 environment: $(STAMP)
@@ -104,10 +105,10 @@ environment: $(STAMP)
 	$(GENERATED) record environment
 
 check-lectures: $(STAMP)
-	$(PY) -m metaopt_lib lectures check
+	$(PY) -m metaopt_course lectures check
 
 student-dist: $(STAMP)
-	$(PY) -m metaopt_lib student-dist
+	$(PY) -m metaopt_instructor student-dist
 
 # The course website (website/README.md): offline, both languages, lecture outputs cached in build/site-work.
 site: $(STAMP)
@@ -115,7 +116,7 @@ site: $(STAMP)
 
 # Regenerate the sample class after changing theory_1/practice_1 (a test checks it is up to date).
 sample-class: $(STAMP)
-	$(PY) autograder/sample_class/make.py
+	$(PY) metaopt_instructor/sample_class/make.py
 	$(GENERATED) record sample-class
 
 # The benchmarks' peers (higher, torchopt, cosmic-ray) live in their own venv, never in the test venv .venv:
@@ -125,7 +126,7 @@ bench-venv: $(BENCH_STAMP)
 $(BENCH_STAMP): requirements.txt requirements-bench.txt pyproject.toml
 	@test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip install --quiet --upgrade pip
-	$(BENCH_PY) -m pip install --quiet torch==2.13.0
+	$(BENCH_PY) -m pip install --quiet "$(TORCH)"
 	$(BENCH_PY) -m pip install --quiet -r requirements.txt -r requirements-bench.txt
 	$(BENCH_PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(BENCH_STAMP)
@@ -136,13 +137,13 @@ bench: $(BENCH_STAMP)
 mutation: $(BENCH_STAMP)
 	OMP_NUM_THREADS=1 $(BENCH_PY) benchmarks/mutation_score.py --out mutation_score.json
 
-# A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in autograder/work/postgres);
+# A private PostgreSQL gradebook server for one instructor (127.0.0.1:5433, data in var/postgres);
 # a shared server for several graders: docs/large-course.md.
 pg-start: $(STAMP)
-	$(PY) -m autograder.database start
+	$(PY) -m metaopt_instructor.database start
 
 pg-stop: $(STAMP)
-	$(PY) -m autograder.database stop
+	$(PY) -m metaopt_instructor.database stop
 
 clean-venv:
 	rm -rf $(VENV) $(BENCH_VENV)

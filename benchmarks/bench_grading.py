@@ -8,7 +8,7 @@
 * throughput: ``--submissions`` correct submissions graded with 1 and with 2 workers (target speed-up ≥ 0.8 ×
   workers).
 
-Uses the toy course of ``autograder/toycourse.py`` (a torch-importing notebook, like the real ones) in a temporary
+Uses the toy course of ``metaopt_instructor/toycourse.py`` (a torch-importing notebook, like the real ones) in a temporary
 folder, or with ``--real`` a copy of the course's first theory assignment. Wall and CPU times (this process plus
 its children, plus the CPU the sandboxed executors report for themselves and their kernels, which the sandbox
 hides from this process's rusage) are printed; on a shared machine wall times are inflated, so read them next
@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from autograder import samples  # noqa: E402
-from autograder.course import Course  # noqa: E402
-from autograder.grade import Grader  # noqa: E402
-from autograder.release import generate, reference_reports  # noqa: E402
-from autograder.toycourse import make_toy_course  # noqa: E402
+from metaopt_instructor import samples  # noqa: E402
+from metaopt_instructor.course import Course  # noqa: E402
+from metaopt_instructor.grade import Grader  # noqa: E402
+from metaopt_instructor.release import generate, reference_reports  # noqa: E402
+from metaopt_instructor.toycourse import make_toy_course  # noqa: E402
 
 
 def cpu() -> float:

@@ -6,7 +6,7 @@
 2. ``metaopt grade autograde --workers 1`` and 3. ``--workers 2`` (sandboxed when bubblewrap is usable);
 4. ``metaopt grade autograde --cluster`` on a Dask ``LocalCluster`` of 2 single-threaded worker processes.
 
-The submissions are the toy course's theory_1 (``autograder/toycourse.py``: a notebook importing torch and the
+The submissions are the toy course's theory_1 (``metaopt_instructor/toycourse.py``: a notebook importing torch and the
 course library, like the real ones), half correct, half with a wrong answer. The reference runs (the solution on
 every student's hidden inputs) are computed once before the timed runs and reported on their own line.
 
@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from autograder import samples  # noqa: E402
-from autograder.course import Course  # noqa: E402
-from autograder.grade import Grader  # noqa: E402
-from autograder.release import SEEDS_PER_RUN, generate  # noqa: E402
-from autograder.toycourse import make_toy_course  # noqa: E402
+from metaopt_instructor import samples  # noqa: E402
+from metaopt_instructor.course import Course  # noqa: E402
+from metaopt_instructor.grade import Grader  # noqa: E402
+from metaopt_instructor.release import SEEDS_PER_RUN, generate  # noqa: E402
+from metaopt_instructor.toycourse import make_toy_course  # noqa: E402
 
 NAME = "theory_1"
 

@@ -6,14 +6,14 @@ For every row ``(answer_grade_id, wrong_source, expected_failed_test_ids)`` of t
 (default: ``tests/mutants_theory.py`` and ``tests/mutants_practice.py``; ``MUTANTS = {assignment: [rows]}``), the
 assignment is run the way a student's self-check runs it: the set-up and answer cells of the solution notebook
 (the instructor's answers everywhere except ``answer_grade_id``, which gets ``wrong_source``) are executed in a
-fresh namespace with no grading environment, then ``metaopt_lib.selfcheck.run_checks`` runs the test cells of the
+fresh namespace with no grading environment, then ``metaopt_course.selfcheck.run_checks`` runs the test cells of the
 RELEASED notebook (``assignments/<name>/<name>.ipynb``: visible checks only, the hidden regions are not there) in
 that namespace. A wrong answer is *caught* when at least one visible test cell does not pass (or the answer cell
 itself raises). The correct solution is run first: every visible cell must pass with it, else the assignment is
 reported as broken and left out of the share.
 
 Prints one line per wrong answer (caught or not, and which cells), then the share caught per assignment and
-overall. Runs in this process (trusted notebooks only, like ``autograder/inprocess.py``).
+overall. Runs in this process (trusted notebooks only, like ``metaopt_instructor/inprocess.py``).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def visible_failures(root: Path, name: str, answers: dict[str, str] | None = Non
     import nbformat
     import torch
 
-    from metaopt_lib.selfcheck import PASSED, run_checks
+    from metaopt_course.selfcheck import PASSED, run_checks
 
     matplotlib.use("Agg")
     answers = answers or {}

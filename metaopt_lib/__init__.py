@@ -1,8 +1,10 @@
-"""metaopt_lib — the reference library of the metaopt course.
+"""metaopt_lib — the reference library of the metaopt course: the algorithms (floor 1 of 3).
 
-One module per topic of the course (see README.md for the map):
+It imports only numerical packages (torch, numpy, scipy, scikit-learn, optuna) and itself; the course runtime
+(``metaopt_course``: checks, self-check, widgets, variants, lecture build) stands on it, and the instructor's tools
+(``metaopt_instructor``: grading, sandbox, release, distribution, demo) on both. ``tests/test_layers.py`` keeps
+every import pointing down. One module per topic of the course (see README.md for the map):
 
-* ``variants``     — homework variant selection (the crc32 script of the homework)
 * ``data``         — offline datasets: sklearn's digits and MNIST IDX files
 * ``evidence``     — exact evidence of Bayesian linear regression; evidence by gradient descent
 * ``search``       — black-box hyperparameter search
@@ -15,16 +17,9 @@ One module per topic of the course (see README.md for the map):
 * ``schedule``, ``learned_blackbox`` — a learned step-size schedule; a tiny learned black-box optimizer
 * ``pruning``, ``variational``, ``compression``, ``structure``, ``training`` — pruning and structure
 * ``validate``     — the shared input checks (bilingual messages) and solver warnings of the modules above
-* ``seeding``      — one call to seed Python, NumPy and torch
-
-The course runtime that students and notebooks use (not algorithms):
-
-* ``grading``      — the checks of graded notebooks (values reported to the grader, verdicts decided outside)
-* ``selfcheck``    — the students' self-check of an assignment
-* ``submission``   — ``make submit``: the student's zip, named with their id
-* ``widgets``, ``i18n``, ``glossary`` — lecture widgets, bilingual text, the course's EN–RU glossary
-* ``notebooks``    — the lecture build (one jupytext source → lectures/en and lectures/ru)
-* ``cli``, ``demo`` — the ``metaopt`` command (``metaopt grade`` and ``demo`` reach the instructor's ``autograder``)
+* ``aliases``      — the type aliases the modules share (``Params``, ``TaskLoss``, ``BilevelLoss``, …)
+* ``checkpoint``   — the one loader of the shipped checkpoints (``checkpoints/*.pt``, written by ``scripts/train_*``)
+* ``seeding``, ``i18n`` — one call to seed Python, NumPy and torch; bilingual messages (EN + RU)
 
 Modules are imported lazily: ``import metaopt_lib`` is cheap.
 """

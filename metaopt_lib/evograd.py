@@ -25,17 +25,14 @@ method does.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 from torch.func import grad, vmap
 
+from metaopt_lib.aliases import BilevelLoss
 from metaopt_lib.hypergrad import unrolled_hypergrad_reverse
 from metaopt_lib.i18n import both
 
 __all__ = ["evograd_step_size", "evograd_hypergrad", "evograd_limit"]
-
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def _check_tensor(x, name):
@@ -66,7 +63,7 @@ def evograd_step_size(sigma: float, temperature: float, population: int) -> floa
     return sigma ** 2 * (1.0 - 1.0 / population) / temperature
 
 
-def evograd_hypergrad(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, hparams: torch.Tensor,
+def evograd_hypergrad(inner_loss: BilevelLoss, outer_loss: BilevelLoss, params: torch.Tensor, hparams: torch.Tensor,
                       population: int = 2, sigma: float = 1e-2, temperature: float = 0.05,
                       generator: torch.Generator | None = None) -> torch.Tensor:
     """EvoGrad's hypergradient (Bohdal, Yang & Hospedales 2021, Algorithm 1) at parameters θ = ``params``:
@@ -98,7 +95,7 @@ def evograd_hypergrad(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, 
     return grad(validation_of_evolved)(hparams)
 
 
-def evograd_limit(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, hparams: torch.Tensor,
+def evograd_limit(inner_loss: BilevelLoss, outer_loss: BilevelLoss, params: torch.Tensor, hparams: torch.Tensor,
                   population: int = 2, sigma: float = 1e-2, temperature: float = 0.05) -> torch.Tensor:
     """The small-σ expectation of :func:`evograd_hypergrad`: the one-step unrolled hypergradient
 

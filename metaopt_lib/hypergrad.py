@@ -42,15 +42,15 @@ import torch
 from torch.func import grad, jvp, vjp, vmap
 
 from metaopt_lib import validate as _v
+from metaopt_lib.aliases import BilevelLoss
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["hvp", "hvp_operator", "mixed_vjp", "neumann_inverse_hvp", "conjugate_gradient", "CGResult",
            "ift_hypergrad", "unroll", "unrolled_hypergrad_reverse", "unrolled_hypergrad_forward",
            "ridge_inner_loss", "ridge_outer_loss", "ridge_solution", "ridge_hypergrad_exact",
            "softmax_regression_loss", "train_softmax_regression", "random_images_per_class",
            "distill_dataset"]
-
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def hvp(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Ten
     return jvp(grad(f), (x,), (v,))[1]
 
 
-def hvp_operator(inner_loss: Loss, params: torch.Tensor, hparams) -> Callable[[torch.Tensor], torch.Tensor]:
+def hvp_operator(inner_loss: BilevelLoss, params: torch.Tensor, hparams) -> Callable[[torch.Tensor], torch.Tensor]:
     """The linear map v ↦ H v, H = ∂²L_T/∂θ² at (params, hparams), for repeated use by an iterative solver.
 
     Reverse-over-reverse: the gradient ∇_θL_T is computed once (``torch.func.vjp`` of ``torch.func.grad``), each
@@ -76,7 +76,7 @@ def hvp_operator(inner_loss: Loss, params: torch.Tensor, hparams) -> Callable[[t
     return lambda v: pullback(v)[0]
 
 
-def mixed_vjp(inner_loss: Loss, params: torch.Tensor, hparams: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+def mixed_vjp(inner_loss: BilevelLoss, params: torch.Tensor, hparams: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """uᵀ ∂²L_T/∂θ∂λ — the derivative with respect to λ of ⟨∇_θ L_T(θ, λ), u⟩ (one backward pass through the
     gradient). The term that carries the hyperparameters in the implicit-function hypergradient."""
     _, pullback = vjp(lambda h: grad(inner_loss)(params, h), hparams)
@@ -200,7 +200,7 @@ def conjugate_gradient(matvec: Callable[[torch.Tensor], torch.Tensor], b: torch.
 # (c), (d) implicit function theorem
 # --------------------------------------------------------------------------------------------------------------------
 
-def ift_hypergrad(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, hparams: torch.Tensor,
+def ift_hypergrad(inner_loss: BilevelLoss, outer_loss: BilevelLoss, params: torch.Tensor, hparams: torch.Tensor,
                   solver: str = "cg", K: int = 20, alpha: float | None = None, rtol: float = 1e-10,
                   maxiter: int | None = None, stats: dict | None = None, strict: bool = False) -> torch.Tensor:
     """Hypergradient by the implicit function theorem at an optimum θ* = ``params`` of L_T(·, λ):
@@ -252,7 +252,7 @@ def ift_hypergrad(inner_loss: Loss, outer_loss: Loss, params: torch.Tensor, hpar
 # (a), (b) unrolled differentiation
 # --------------------------------------------------------------------------------------------------------------------
 
-def unroll(inner_loss: Loss, params0, hparams, steps: int, lr, momentum: float = 0.0):
+def unroll(inner_loss: BilevelLoss, params0, hparams, steps: int, lr, momentum: float = 0.0):
     """T = ``steps`` steps of gradient descent with heavy-ball momentum on L_T(·, λ), as a differentiable function:
 
         v_{t+1} = μ v_t + ∇_θ L_T(θ_t, λ),   θ_{t+1} = θ_t − η v_{t+1},   v_0 = 0,
@@ -280,7 +280,7 @@ def unroll(inner_loss: Loss, params0, hparams, steps: int, lr, momentum: float =
     return p
 
 
-def unrolled_hypergrad_reverse(inner_loss: Loss, outer_loss: Loss, params0, hparams, steps: int, lr,
+def unrolled_hypergrad_reverse(inner_loss: BilevelLoss, outer_loss: BilevelLoss, params0, hparams, steps: int, lr,
                                momentum: float = 0.0):
     """(a) Reverse mode: d/dλ L_V(θ_T(λ), λ) by backpropagation through :func:`unroll` (torch.func.grad of the
     composed function). Cost ≈ 2–3× the T training steps; memory O(T·|θ|) (the whole trajectory is stored).
@@ -288,7 +288,7 @@ def unrolled_hypergrad_reverse(inner_loss: Loss, outer_loss: Loss, params0, hpar
     return grad(lambda h: outer_loss(unroll(inner_loss, params0, h, steps, lr, momentum), h))(hparams)
 
 
-def unrolled_hypergrad_forward(inner_loss: Loss, outer_loss: Loss, params0: torch.Tensor, hparams: torch.Tensor,
+def unrolled_hypergrad_forward(inner_loss: BilevelLoss, outer_loss: BilevelLoss, params0: torch.Tensor, hparams: torch.Tensor,
                                steps: int, lr, momentum: float = 0.0) -> torch.Tensor:
     """(b) Forward mode: carry the tangents Z_t = dθ_t/dλ through :func:`unroll` and finish with
     dL_V/dλ = Z_Tᵀ ∇_θL_V + ∂_λL_V. For plain gradient descent Z_{t+1} = (I − ηH_t) Z_t − η B_t with
@@ -317,14 +317,14 @@ def _check_xy(X, y):
                               f"нужны X [n, d] и y [n], получены {tuple(X.shape)} и {tuple(y.shape)}"))
 
 
-def ridge_inner_loss(X: torch.Tensor, y: torch.Tensor) -> Loss:
+def ridge_inner_loss(X: torch.Tensor, y: torch.Tensor) -> BilevelLoss:
     """L_T(w, λ) = (1/2n)‖Xw − y‖² + ½ Σ_j λ_j w_j² — ridge regression, one weight decay λ_j per feature."""
     _check_xy(X, y)
     n = X.shape[0]
     return lambda w, lam: 0.5 * ((X @ w - y) ** 2).sum() / n + 0.5 * (lam * w * w).sum()
 
 
-def ridge_outer_loss(X: torch.Tensor, y: torch.Tensor) -> Loss:
+def ridge_outer_loss(X: torch.Tensor, y: torch.Tensor) -> BilevelLoss:
     """L_V(w, λ) = (1/2m)‖X_V w − y_V‖² — the validation mean squared error (halved), independent of λ."""
     _check_xy(X, y)
     m = X.shape[0]
@@ -431,7 +431,7 @@ def distill_dataset(X_train, y_train, n_classes: int, outer_steps: int = 60, inn
     if init is None:
         init = random_images_per_class(X_train, y_train, n_classes, generator)
     S = init.detach().clone().to(X_train.dtype).requires_grad_()
-    opt = torch.optim.Adam([S], lr=outer_lr)
+    opt = Adam([S], lr=outer_lr)
 
     def objective(images, Xb, yb):
         W = train_softmax_regression(images, labels, n_classes, inner_steps, inner_lr)

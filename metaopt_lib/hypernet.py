@@ -21,13 +21,12 @@ at a larger λ, yields a simpler model — here a sparser one under the L1 penal
 Public functions: :func:`param_shapes`, :func:`unflatten`, :func:`weight_mask`, :func:`init_hypernet`,
 :func:`hypernet_weights`, :func:`forward`, :func:`penalty`, :func:`objective`, :func:`train_hypernet`,
 :func:`cross_entropy`, :func:`accuracy`, :func:`best_response`, :func:`magnitude_prune`, :func:`pruning_curve`,
-:func:`tune_lambda`, :func:`load_checkpoint`.
+:func:`tune_lambda`; its checkpoint: ``metaopt_lib.checkpoint.load_checkpoint("hypernet")``.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -35,23 +34,13 @@ import torch.nn.functional as F
 
 from metaopt_lib import validate as _v
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["param_shapes", "unflatten", "weight_mask", "init_hypernet", "hypernet_weights", "forward", "penalty",
            "objective", "train_hypernet", "cross_entropy", "accuracy", "best_response", "magnitude_prune",
-           "pruning_curve", "tune_lambda", "load_checkpoint", "n_params", "PENALTIES", "CHECKPOINT"]
+           "pruning_curve", "tune_lambda", "n_params", "PENALTIES"]
 
 PENALTIES = ("l2", "l1")
-CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "hypernet.pt"
-
-
-def load_checkpoint(path: str | Path | None = None) -> dict:
-    """The hypernetworks of lecture 06 written by ``scripts/train_hypernet.py``: ``{"runs": {name: {"phi",
-    "config", "first_losses", "last_losses", "cpu_seconds"}}}`` for ``logreg_l2`` and ``mlp_l1``."""
-    path = Path(path) if path is not None else CHECKPOINT
-    if not path.exists():
-        raise FileNotFoundError(both(f"{path} is missing: run `python scripts/train_hypernet.py`",
-                                     f"нет файла {path}: запустите `python scripts/train_hypernet.py`"))
-    return torch.load(path, weights_only=True)
 
 
 # --- the target model ----------------------------------------------------------------------------------------
@@ -227,7 +216,7 @@ def train_hypernet(X: torch.Tensor, y: torch.Tensor, sizes: Sequence[int], lam_r
     phi = {k: v.detach().clone() for k, v in (phi or init_hypernet(sizes, log_range, hidden, seed)).items()}
     _v.same_dtype(X=X, **{f"phi[{k!r}]": v for k, v in phi.items() if k != "log_range"})
     trainable = [v.requires_grad_(True) for k, v in phi.items() if k != "log_range"]
-    opt = torch.optim.Adam(trainable, lr=lr)
+    opt = Adam(trainable, lr=lr)
     g = torch.Generator().manual_seed(seed + 1)
     lo, hi = phi["log_range"].tolist()
     losses = []
@@ -313,7 +302,7 @@ def tune_lambda(phi: dict[str, torch.Tensor], X_val: torch.Tensor, y_val: torch.
     Returns ``(λ̂, validation losses along the way)``."""
     lo, hi = phi["log_range"].tolist()
     s = torch.tensor(math.log(lam0), requires_grad=True)
-    opt = torch.optim.Adam([s], lr=lr)
+    opt = Adam([s], lr=lr)
     history = []
     for _ in range(steps):
         loss = cross_entropy(hypernet_weights(phi, torch.exp(s))[0], X_val, y_val, sizes)

@@ -22,11 +22,11 @@ from typing import Callable
 import torch
 from torch import nn
 
+from metaopt_lib.aliases import BatchFunction
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["gp_prior_functions", "grid_minimum", "RNNBlackBoxOptimizer", "train_rnn_optimizer"]
-
-Functions = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _check_int(v, name, minimum):
@@ -36,7 +36,7 @@ def _check_int(v, name, minimum):
 
 
 def gp_prior_functions(n: int, lengthscale: float = 0.15, features: int = 64,
-                       generator: torch.Generator | None = None) -> Functions:
+                       generator: torch.Generator | None = None) -> BatchFunction:
     """``n`` random functions on [0, 1], approximately GP(0, exp(−(x − x')²/(2ℓ²))) by M = ``features`` random
     Fourier features (Rahimi & Recht 2007). Returns ``f`` mapping x [n] (one point per function) to [n]; f is
     differentiable in x."""
@@ -60,7 +60,7 @@ def gp_prior_functions(n: int, lengthscale: float = 0.15, features: int = 64,
     return f
 
 
-def grid_minimum(f: Functions, n: int, points: int = 2001) -> torch.Tensor:
+def grid_minimum(f: BatchFunction, n: int, points: int = 2001) -> torch.Tensor:
     """min over a grid of ``points`` values in [0, 1] of each of the ``n`` functions (the reference for regret)."""
     _check_int(points, "points", 2)
     with torch.no_grad():
@@ -78,7 +78,7 @@ class RNNBlackBoxOptimizer(nn.Module):
         self.readout = nn.Linear(hidden, 1)
         self.h0 = nn.Parameter(torch.zeros(1, hidden))
 
-    def rollout(self, f: Functions, n: int, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def rollout(self, f: BatchFunction, n: int, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Run the optimizer for ``horizon`` queries on ``n`` functions at once; returns (x, y), each [horizon, n]."""
         _check_int(n, "n", 1)
         _check_int(horizon, "horizon", 1)
@@ -96,7 +96,7 @@ class RNNBlackBoxOptimizer(nn.Module):
         return torch.stack(xs), torch.stack(ys)
 
 
-def train_rnn_optimizer(model: RNNBlackBoxOptimizer, sample_functions: Callable[[], Functions], n_iters: int,
+def train_rnn_optimizer(model: RNNBlackBoxOptimizer, sample_functions: Callable[[], BatchFunction], n_iters: int,
                         horizon: int = 10, lr: float = 5e-3) -> list[float]:
     """Meta-train ``model`` in place: ``n_iters`` Adam steps on the mean over t = 1..T and over a fresh batch of
     functions ``sample_functions()`` (with attribute ``n``) of the best value so far y⁺_t, backpropagating
@@ -104,7 +104,7 @@ def train_rnn_optimizer(model: RNNBlackBoxOptimizer, sample_functions: Callable[
     _check_int(n_iters, "n_iters", 0)
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(both(f"lr must be > 0, got {lr!r}", f"lr должен быть > 0, получено {lr!r}"))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = Adam(model.parameters(), lr=lr)
     history = []
     for _ in range(n_iters):
         f = sample_functions()

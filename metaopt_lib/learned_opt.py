@@ -25,11 +25,11 @@ from typing import Callable
 import torch
 
 from metaopt_lib import validate as _v
+from metaopt_lib.aliases import Objective, Params
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
-Params = dict[str, torch.Tensor]
 State = tuple[torch.Tensor, ...]
-LossFn = Callable[[torch.Tensor], torch.Tensor]
 
 OUTPUT_SCALE = 0.1
 PREPROCESS_P = 10.0
@@ -60,7 +60,7 @@ def quadratic_loss(theta: torch.Tensor, W: torch.Tensor, y: torch.Tensor) -> tor
     return (r * r).sum(-1)
 
 
-def quadratic_problems(W: torch.Tensor, y: torch.Tensor) -> LossFn:
+def quadratic_problems(W: torch.Tensor, y: torch.Tensor) -> Objective:
     """The batch of quadratics as one function ``theta (n, d) → losses (n,)``."""
     return lambda theta: quadratic_loss(theta, W, y)
 
@@ -139,7 +139,7 @@ def lstm_update(phi: Params, grad: torch.Tensor, state: State, scale: float = OU
     return out.reshape(grad.shape), tuple(new_state)
 
 
-def unroll(phi: Params, loss_fn: LossFn, theta: torch.Tensor, steps: int, state: State | None = None,
+def unroll(phi: Params, loss_fn: Objective, theta: torch.Tensor, steps: int, state: State | None = None,
            second_order: bool = False) -> tuple[torch.Tensor, torch.Tensor, State]:
     """Run the learned optimizer for ``steps`` steps from ``theta``: :math:`\\theta_{t+1} = \\theta_t + g_t`.
 
@@ -166,7 +166,7 @@ def unroll(phi: Params, loss_fn: LossFn, theta: torch.Tensor, steps: int, state:
     return torch.stack(losses), theta, state
 
 
-def meta_train_lstm(phi: Params, sample_problems: Callable[[], tuple[LossFn, torch.Tensor]], n_iters: int,
+def meta_train_lstm(phi: Params, sample_problems: Callable[[], tuple[Objective, torch.Tensor]], n_iters: int,
                     horizon: int = 100, truncation: int = 20, meta_lr: float = 3e-3, callback=None,
                     progress: bool = False) -> tuple[Params, list[float]]:
     """Train φ by truncated backpropagation through optimisation (Andrychowicz et al. 2016, §2–3).
@@ -184,7 +184,7 @@ def meta_train_lstm(phi: Params, sample_problems: Callable[[], tuple[LossFn, tor
         raise ValueError(both("horizon must be a multiple of truncation",
                               "горизонт должен делиться на длину отрезка усечения"))
     phi = {k: v.detach().clone().requires_grad_(True) for k, v in phi.items()}
-    opt = torch.optim.Adam(phi.values(), lr=meta_lr)
+    opt = Adam(phi.values(), lr=meta_lr)
     history = []
     iterator = range(n_iters)
     if progress:
@@ -209,7 +209,7 @@ def meta_train_lstm(phi: Params, sample_problems: Callable[[], tuple[LossFn, tor
     return {k: v.detach() for k, v in phi.items()}, history
 
 
-def lstm_curve(phi: Params, loss_fn: LossFn, theta: torch.Tensor, steps: int) -> torch.Tensor:
+def lstm_curve(phi: Params, loss_fn: Objective, theta: torch.Tensor, steps: int) -> torch.Tensor:
     """Losses :math:`f(\\theta_0), \\dots, f(\\theta_T)` of the learned optimizer, shape ``(steps + 1, n)``, no
     meta-gradient (evaluation)."""
     phi = {k: v.detach() for k, v in phi.items()}
@@ -228,15 +228,15 @@ def lstm_curve(phi: Params, loss_fn: LossFn, theta: torch.Tensor, steps: int) ->
 
 # --- hand-designed baselines -----------------------------------------------------------------------------------
 
-def hand_optimizer_curve(name: str, lr: float, loss_fn: LossFn, theta: torch.Tensor, steps: int) -> torch.Tensor:
-    """Losses :math:`f(\\theta_0..\\theta_T)`, shape ``(steps + 1, n)``, of ``torch.optim.SGD`` or ``torch.optim.Adam``
-    (Kingma & Ba 2015; default betas) with step ``lr``, every problem optimised independently (the losses of the
-    batch are summed, and both methods act coordinate-wise)."""
+def hand_optimizer_curve(name: str, lr: float, loss_fn: Objective, theta: torch.Tensor, steps: int) -> torch.Tensor:
+    """Losses :math:`f(\\theta_0..\\theta_T)`, shape ``(steps + 1, n)``, of ``torch.optim.SGD`` or Adam
+    (``training.Adam``, Kingma & Ba 2015; default betas) with step ``lr``, every problem optimised independently
+    (the losses of the batch are summed, and both methods act coordinate-wise)."""
     if name not in ("sgd", "adam"):
         raise ValueError(both(f"unknown optimizer {name!r}; expected 'sgd' or 'adam'",
                               f"неизвестный оптимизатор {name!r}; ожидается 'sgd' или 'adam'"))
     theta = theta.detach().clone().requires_grad_(True)
-    opt = (torch.optim.SGD if name == "sgd" else torch.optim.Adam)([theta], lr=lr)
+    opt = (torch.optim.SGD if name == "sgd" else Adam)([theta], lr=lr)
     values = []
     for _ in range(steps):
         opt.zero_grad()
@@ -249,7 +249,7 @@ def hand_optimizer_curve(name: str, lr: float, loss_fn: LossFn, theta: torch.Ten
     return torch.stack(values)
 
 
-def tune_learning_rate(name: str, lrs, loss_fn: LossFn, theta: torch.Tensor, steps: int
+def tune_learning_rate(name: str, lrs, loss_fn: Objective, theta: torch.Tensor, steps: int
                        ) -> tuple[float, torch.Tensor]:
     """Grid search of the step size of a hand-designed optimizer: the ``lr`` of ``lrs`` with the smallest mean
     loss after ``steps`` steps on the given (training) problems; diverged runs count as +∞. Returns the best

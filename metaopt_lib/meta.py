@@ -34,17 +34,17 @@ from torch import nn
 from torch.func import functional_call, grad, grad_and_value, vmap
 
 from metaopt_lib import validate as _v
+from metaopt_lib.aliases import Params, TaskLoss
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
-Params = dict[str, torch.Tensor]
-LossFn = Callable[[Params, torch.Tensor, torch.Tensor], torch.Tensor]
 
 METHODS = ("maml", "fomaml", "anil", "reptile", "pretrain")
 
 
 # --- building blocks --------------------------------------------------------------------------------------------
 
-def functional_loss(model: nn.Module, criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> LossFn:
+def functional_loss(model: nn.Module, criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> TaskLoss:
     """``loss(params, x, y) = criterion(f_params(x), y)``, where ``f_params`` is ``model`` evaluated with
     the tensors of ``params`` in place of its parameters (``torch.func.functional_call``; buffers are the
     model's own). Works for any ``nn.Module`` whose forward takes one input; nothing is modified in place.
@@ -102,7 +102,7 @@ def _check(params: Mapping[str, torch.Tensor], tasks: Sequence[torch.Tensor], lr
     return adapt
 
 
-def inner_sgd(loss: LossFn, params: Params, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int = 1,
+def inner_sgd(loss: TaskLoss, params: Params, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int = 1,
               first_order: bool = False, adapt: Sequence[str] | None = None) -> Params:
     """The inner loop: ``steps`` steps of gradient descent on one task's support loss.
 
@@ -124,7 +124,7 @@ def inner_sgd(loss: LossFn, params: Params, x: torch.Tensor, y: torch.Tensor, lr
     return fast
 
 
-def adapted_query_loss(loss: LossFn, params: Params, xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor,
+def adapted_query_loss(loss: TaskLoss, params: Params, xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor,
                        yq: torch.Tensor, lr: float, steps: int = 1, first_order: bool = False,
                        adapt: Sequence[str] | None = None) -> torch.Tensor:
     """One task's MAML objective :math:`\\mathcal L^{q}(\\theta^{(k)}(\\theta))`: adapt on the support set
@@ -134,7 +134,7 @@ def adapted_query_loss(loss: LossFn, params: Params, xs: torch.Tensor, ys: torch
 
 # --- meta-objectives and meta-gradients ---------------------------------------------------------------------------
 
-def maml_objective(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: float, steps: int = 1,
+def maml_objective(loss: TaskLoss, params: Params, tasks: Sequence[torch.Tensor], lr: float, steps: int = 1,
                    first_order: bool = False, adapt: Sequence[str] | None = None) -> torch.Tensor:
     """The meta-objective :math:`F(\\theta) = \\frac1n\\sum_i \\mathcal L^{q}_i(\\theta_i^{(k)}(\\theta))` over a meta-batch,
     the tasks processed in parallel by ``torch.func.vmap`` (Finn et al. 2017)."""
@@ -146,7 +146,7 @@ def maml_objective(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], 
     return vmap(task_loss, in_dims=(None, 0, 0, 0, 0))(params, *tasks).mean()
 
 
-def maml_grad(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: float, steps: int = 1,
+def maml_grad(loss: TaskLoss, params: Params, tasks: Sequence[torch.Tensor], lr: float, steps: int = 1,
               first_order: bool = False, adapt: Sequence[str] | None = None) -> tuple[Params, torch.Tensor]:
     """The MAML meta-gradient :math:`\\nabla_\\theta F(\\theta)` and the meta-loss :math:`F(\\theta)`.
 
@@ -162,7 +162,7 @@ def maml_grad(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: f
     return grads, value
 
 
-def anil_grad(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: float, head: Sequence[str],
+def anil_grad(loss: TaskLoss, params: Params, tasks: Sequence[torch.Tensor], lr: float, head: Sequence[str],
               steps: int = 1, first_order: bool = False) -> tuple[Params, torch.Tensor]:
     """ANIL, "Almost No Inner Loop" (Raghu, Raghu, Bengio & Vinyals 2020): MAML whose inner loop adapts only
     the head (the parameters named in ``head``, typically the last linear layer) while the body is reused
@@ -170,7 +170,7 @@ def anil_grad(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: f
     return maml_grad(loss, params, tasks, lr, steps, first_order, adapt=head)
 
 
-def reptile_update(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: float, steps: int,
+def reptile_update(loss: TaskLoss, params: Params, tasks: Sequence[torch.Tensor], lr: float, steps: int,
                    epsilon: float, use_query: bool = True) -> Params:
     """One batched Reptile step (Nichol, Achiam & Schulman 2018, Algorithm 2):
     :math:`\\theta \\leftarrow \\theta + \\varepsilon\\,\\frac1n\\sum_i (W_i - \\theta)`, where :math:`W_i` is the result
@@ -192,7 +192,7 @@ def reptile_update(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], 
         return {k: plain[k] + epsilon * (w[k].mean(0) - plain[k]) for k in plain}
 
 
-def pretrain_grad(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor]) -> tuple[Params, torch.Tensor]:
+def pretrain_grad(loss: TaskLoss, params: Params, tasks: Sequence[torch.Tensor]) -> tuple[Params, torch.Tensor]:
     """The pre-training (joint multi-task) baseline of the MAML comparison:
     :math:`\\nabla_\\theta \\frac1n\\sum_i \\mathcal L_i(\\theta)` on support and query data of each task, with no
     adaptation — it finds θ that is good for all tasks *now*, where MAML finds θ that is good *after* a few
@@ -213,8 +213,8 @@ def _plain(params: Mapping[str, torch.Tensor]) -> Params:
 
 # --- evaluation ------------------------------------------------------------------------------------------------
 
-def adaptation_curve(loss: LossFn, params: Params, tasks: Sequence[torch.Tensor], lr: float, max_steps: int,
-                     adapt: Sequence[str] | None = None, metric: LossFn | None = None) -> torch.Tensor:
+def adaptation_curve(loss: TaskLoss, params: Params, tasks: Sequence[torch.Tensor], lr: float, max_steps: int,
+                     adapt: Sequence[str] | None = None, metric: TaskLoss | None = None) -> torch.Tensor:
     """Query metric of every task after 0, 1, ..., ``max_steps`` inner SGD steps of size ``lr``.
 
     Returns a tensor ``(max_steps + 1, n_tasks)``; ``metric(params, x, y)`` defaults to ``loss`` (e.g. pass an
@@ -247,23 +247,9 @@ def mean_ci95(values: torch.Tensor) -> tuple[float, float]:
     return values.mean().item(), (1.96 * values.std(unbiased=True) / values.numel() ** 0.5).item()
 
 
-# --- shipped checkpoints ----------------------------------------------------------------------------------
-
-def load_checkpoint(name: str) -> dict:
-    """A small checkpoint shipped in ``metaopt_lib/checkpoints/`` (written by a script in ``scripts/``), e.g.
-    ``"maml_sinusoid"``, ``"maml_digits"``, ``"lstm_opt"``; loaded with ``weights_only=True`` (no code runs)."""
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent / "checkpoints" / f"{name}.pt"
-    if not path.exists():
-        raise FileNotFoundError(both(f"no checkpoint {path}; run the matching scripts/train_*.py",
-                                     f"нет контрольной точки {path}; запустите соответствующий scripts/train_*.py"))
-    return torch.load(path, weights_only=True)
-
-
 # --- a training loop for all methods ---------------------------------------------------------------------------
 
-def meta_train(loss: LossFn, params: Params, sample_tasks: Callable[[], Sequence[torch.Tensor]], n_iters: int,
+def meta_train(loss: TaskLoss, params: Params, sample_tasks: Callable[[], Sequence[torch.Tensor]], n_iters: int,
                method: str = "maml", inner_lr: float = 0.01, steps: int = 1, meta_lr: float = 1e-3,
                head: Sequence[str] | None = None, epsilon: float = 0.1, callback=None, progress: bool = False
                ) -> tuple[Params, list[float]]:
@@ -282,7 +268,7 @@ def meta_train(loss: LossFn, params: Params, sample_tasks: Callable[[], Sequence
         raise ValueError(both("ANIL needs head=[names of the head's parameters]",
                               "ANIL нужен head=[имена параметров головы]"))
     theta = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
-    opt = torch.optim.Adam(theta.values(), lr=meta_lr) if method != "reptile" else None
+    opt = Adam(theta.values(), lr=meta_lr) if method != "reptile" else None
     history = []
     iterator = range(n_iters)
     if progress:

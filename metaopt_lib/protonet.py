@@ -23,13 +23,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from metaopt_lib.aliases import Embed, Params
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["embedding_net", "functional_embedding", "prototypes", "squared_distances", "proto_logits",
            "episode_loss", "episode_accuracy", "batch_loss", "batch_accuracy", "train_protonet"]
-
-Params = dict[str, torch.Tensor]
-Embed = Callable[[Params, torch.Tensor], torch.Tensor]
 
 
 def _check_tensor(x, name, dim):
@@ -174,7 +173,7 @@ def train_protonet(embed: Embed, params: Mapping[str, torch.Tensor], sample_task
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(both(f"lr must be > 0, got {lr!r}", f"lr должен быть > 0, получено {lr!r}"))
     phi = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
-    opt = torch.optim.Adam(phi.values(), lr=lr)
+    opt = Adam(phi.values(), lr=lr)
     history = []
     for _ in range(n_iters):
         loss = batch_loss(embed, phi, sample_tasks(), n_way)

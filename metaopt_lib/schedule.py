@@ -24,6 +24,7 @@ from typing import Callable
 import torch
 
 from metaopt_lib.i18n import both
+from metaopt_lib.training import Adam
 
 __all__ = ["spectral_quadratics", "gd_losses", "schedule_meta_loss", "meta_train_schedule", "best_constant_step",
            "chebyshev_steps", "residual_polynomial"]
@@ -102,7 +103,7 @@ def meta_train_schedule(init_steps: torch.Tensor, sample_problems: Callable[[], 
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(both(f"lr must be > 0, got {lr!r}", f"lr должен быть > 0, получено {lr!r}"))
     log_steps = init_steps.detach().to(torch.float64).log().requires_grad_(True)
-    opt = torch.optim.Adam([log_steps], lr=lr)
+    opt = Adam([log_steps], lr=lr)
     history = []
     for _ in range(n_iters):
         eig, e0 = sample_problems()

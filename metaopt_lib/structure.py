@@ -6,7 +6,7 @@ Public functions
 * ``sample_ibp(n_customers, alpha, beta=1.0, generator=None)`` — a binary matrix Z [N, K₊].
 * ``ibp_expected_dishes(n_customers, alpha, beta=1.0)``         — ``E K₊ = α Σ_{j=1..N} β/(β + j − 1)``.
 * ``left_ordered(Z)``                                            — the left-ordered form of Z.
-* ``SEED_SETTINGS``                                              — the five (α, β) of the course's slides.
+* ``SLIDE_SETTINGS``                                              — the five (α, β) of the MIPT lecture slides.
 * ``plot_ibp(settings, n_customers, seed, tr)``                  — one panel per setting.
 
 The restaurant: customer j (1-based) takes each dish k already tried with probability ``η_k / (β + j − 1)``, where
@@ -23,9 +23,9 @@ import torch
 
 from metaopt_lib.i18n import both
 
-__all__ = ["sample_ibp", "ibp_expected_dishes", "left_ordered", "SEED_SETTINGS", "plot_ibp"]
+__all__ = ["sample_ibp", "ibp_expected_dishes", "left_ordered", "SLIDE_SETTINGS", "plot_ibp"]
 
-SEED_SETTINGS = ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0), (1.0, 2.0), (1.5, 1.0))
+SLIDE_SETTINGS = ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0), (1.0, 2.0), (1.5, 1.0))
 
 
 def _check(n_customers: int, alpha: float, beta: float) -> None:
@@ -78,7 +78,7 @@ def left_ordered(Z: torch.Tensor) -> torch.Tensor:
     return Z[:, order]
 
 
-def plot_ibp(settings=SEED_SETTINGS, n_customers: int = 50, seed: int = 0, tr=lambda en, ru: en, axes=None):
+def plot_ibp(settings=SLIDE_SETTINGS, n_customers: int = 50, seed: int = 0, tr=lambda en, ru: en, axes=None):
     """One panel per (α, β): a draw of Z (customers × dishes, black = taken), titled with α, β, K₊ and E K₊."""
     import matplotlib.pyplot as plt
 

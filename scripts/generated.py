@@ -6,7 +6,7 @@ Every generated file of the repository, with the command that makes it and what 
     make lectures      lectures/en/*.ipynb, lectures/ru/*.ipynb    from lectures/src/NN_topic.py
     make solutions     solutions/<name>/<name>.ipynb               from scripts/assignment_sources/<name>.py
     make assignments   assignments/<name>/*                        from solutions/<name>/* (nbgrader)
-    make sample-class  autograder/sample_class/* (but make.py)     from the first theory and practice solutions
+    make sample-class  metaopt_instructor/sample_class/* (but make.py)     from the first theory and practice solutions
     make environment   environment.yml                             from requirements.txt
 
 ``make generate`` runs them in that order (each depends on the ones before). After a generator has run, its make
@@ -19,7 +19,7 @@ changed since it was made), with the command that regenerates it; exit status 1 
 regeneration tests stay in the suite (``tests/test_lectures.py`` drift, ``tests/test_assignments.py`` byte-equal
 release, ``tests/test_autograder_sample_class.py``, ``tests/test_foundation.py``); this check is their fast door.
 
-A lecture's hash covers what its source determines (``metaopt_lib.notebooks.lecture_content``: cells, ids, tags,
+A lecture's hash covers what its source determines (``metaopt_course.notebooks.lecture_content``: cells, ids, tags,
 the ``metaopt`` metadata), so a lecture run and saved in JupyterLab, with outputs, is not reported; every other
 file is hashed byte for byte.
 
@@ -45,14 +45,14 @@ GROUPS = ("lectures", "solutions", "assignments", "sample-class", "environment")
 COMMAND = {group: f"make {group}" for group in GROUPS}
 # The generators' own code: a change in a generator makes its outputs stale like a change in their sources.
 GENERATOR_CODE = {
-    "lectures": ("metaopt_lib/notebooks.py",),
-    "solutions": ("scripts/make_assignment_notebook.py",),
-    "assignments": ("nbgrader_config.py",),
-    "sample-class": ("autograder/sample_class/make.py", "autograder/samples.py", "metaopt_lib/variants.py",
-                     "nbgrader_config.py"),
+    "lectures": ("metaopt_course/notebooks.py", "metaopt_course/__init__.py"),
+    "solutions": ("scripts/make_assignment_notebook.py", "metaopt_course/__init__.py"),
+    "assignments": ("nbgrader_config.py", "metaopt_instructor/config.py"),
+    "sample-class": ("metaopt_instructor/sample_class/make.py", "metaopt_instructor/samples.py",
+                     "metaopt_course/variants.py", "nbgrader_config.py", "metaopt_instructor/config.py"),
     "environment": ("scripts/sync_environment.py",),
 }
-SAMPLE_CLASS = "autograder/sample_class"
+SAMPLE_CLASS = "metaopt_instructor/sample_class"
 SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints")
 
 
@@ -121,7 +121,7 @@ def content_hash(path: Path, kind: str = "bytes") -> str:
     if kind == "lecture":
         import nbformat
 
-        from metaopt_lib.notebooks import lecture_content
+        from metaopt_course.notebooks import lecture_content
 
         try:
             data = json.dumps(lecture_content(nbformat.reads(data.decode("utf-8"), as_version=4)),

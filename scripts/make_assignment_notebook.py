@@ -33,9 +33,10 @@ from pathlib import Path
 
 import nbformat
 
+from metaopt_course import KERNELSPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "scripts" / "assignment_sources"
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 ROLES = ("setup", "answer", "tests", "manual", "free", "locked")
 # the mark every built notebook carries (notebook metadata ``metaopt.generated``; nbgrader keeps it in the release)
 GENERATED = ("by `make solutions` (the student version in assignments/ by `make assignments`); "

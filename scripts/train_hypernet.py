@@ -26,9 +26,10 @@ from pathlib import Path
 import torch
 
 from metaopt_lib import hypernet
+from metaopt_lib.checkpoint import checkpoint_path
 from metaopt_lib.data import load_digits
 
-CHECKPOINT = Path(__file__).resolve().parents[1] / "metaopt_lib" / "checkpoints" / "hypernet.pt"
+CHECKPOINT = checkpoint_path("hypernet")
 RUNS = {
     "logreg_l2": dict(sizes=(64, 10), lam_range=(1e-3, 1e2), kind="l2", hidden=16, steps=4000, lr=0.01,
                       n_lambdas=8, seed=0, data="train_part_of_split_validation_0.25"),

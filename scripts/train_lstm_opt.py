@@ -22,10 +22,11 @@ from pathlib import Path
 import torch
 
 from metaopt_lib import learned_opt as lo
+from metaopt_lib.checkpoint import checkpoint_path
 from metaopt_lib.meta import mean_ci95
 from metaopt_lib.seeding import set_seed
 
-CHECKPOINT = Path(__file__).resolve().parents[1] / "metaopt_lib" / "checkpoints" / "lstm_opt.pt"
+CHECKPOINT = checkpoint_path("lstm_opt")
 CONFIG = dict(iters=250, batch=128, dim=10, horizon=100, truncation=20, meta_lr=3e-3, hidden=20, layers=2,
               seed=0, tune_problems=256, tune_seed=1, eval_problems=1000, eval_seed=2024,
               lr_grid=torch.logspace(-4, 0, 13).tolist())

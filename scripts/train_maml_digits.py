@@ -28,9 +28,10 @@ import torch
 import torch.nn.functional as F
 
 from metaopt_lib import meta, tasks
+from metaopt_lib.checkpoint import checkpoint_path
 from metaopt_lib.seeding import set_seed
 
-CHECKPOINT = Path(__file__).resolve().parents[1] / "metaopt_lib" / "checkpoints" / "maml_digits.pt"
+CHECKPOINT = checkpoint_path("maml_digits")
 CONFIG = dict(n_way=5, k_shot=1, q_query=5, meta_batch=16, iters=2000, inner_lr=0.4, steps=1, meta_lr=1e-3,
               hidden=64, seed=0, eval_tasks=600, eval_steps=10, eval_seed=2024, clf_iters=2000, clf_batch=64)
 HEAD = ("4.weight", "4.bias")

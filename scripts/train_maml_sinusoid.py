@@ -25,9 +25,10 @@ import torch
 import torch.nn.functional as F
 
 from metaopt_lib import meta, tasks
+from metaopt_lib.checkpoint import checkpoint_path
 from metaopt_lib.seeding import set_seed
 
-CHECKPOINT = Path(__file__).resolve().parents[1] / "metaopt_lib" / "checkpoints" / "maml_sinusoid.pt"
+CHECKPOINT = checkpoint_path("maml_sinusoid")
 CONFIG = dict(inner_lr=0.01, steps=1, meta_batch=25, meta_lr=1e-3, iters=20000, seed=0,
               eval_tasks=600, eval_query=100, eval_steps=10, eval_seed=2024)
 RUNS = [("maml", 5), ("maml", 10), ("pretrain", 5), ("pretrain", 10)]

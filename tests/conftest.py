@@ -34,13 +34,13 @@ def _torch_global_state():
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A private PostgreSQL server (``autograder.database.PrivateServer``) shared by the session's tests, each of
+    """A private PostgreSQL server (``metaopt_instructor.database.PrivateServer``) shared by the session's tests, each of
     which creates its own database. Skipped where no server can start, unless METAOPT_REQUIRE_POSTGRES is set
     (``.ci/run`` sets it after installing PostgreSQL, so that CI never skips these tests)."""
     import shutil
     import tempfile
 
-    from autograder.database import PrivateServer, ServerUnavailable
+    from metaopt_instructor.database import PrivateServer, ServerUnavailable
 
     folder = tempfile.mkdtemp(prefix="metaopt-pg-")
     try:

@@ -2,7 +2,7 @@
 
 ``MUTANTS = {assignment: [(answer grade_id, wrong source of the whole answer cell, expected failed test ids)]}``:
 the wrong source is the solution's answer cell as a student would submit it (no solution markers) with one slip.
-``tests/test_practice.py`` checks every row in-process (``autograder.inprocess``); ``tests/test_grading_class.py``
+``tests/test_practice.py`` checks every row in-process (``metaopt_instructor.inprocess``); ``tests/test_grading_class.py``
 submits the first row of each answer cell through the sandboxed grader. ``BORROWED`` lists answers that call the
 library's reference instead of computing (they must fail their cell: ``forbid``); they are kept out of ``MUTANTS``.
 ``NAMED`` holds the same rows with a short label for test ids.

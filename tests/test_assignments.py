@@ -8,7 +8,7 @@ Pipeline checks (one test per assignment, xdist-friendly): in a temporary course
 generates the student version (which must equal ``assignments/<name>/``), autogrades the instructor's solution
 (full marks on every autograded cell, no error anywhere, every recorded check passed) and the blank released
 notebook (runs to the end, setup cells do not raise, 0 on every autograded cell), each in under 60 s.
-The repository's own ``autograder/work`` is never touched.
+The repository's own ``var`` is never touched.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def test_cells_are_consistent(name):
             wrong = sorted({n for n in names if n != m["grade_id"]})
             assert not wrong, f"checks in {m['grade_id']} are named after another cell: {wrong}"
             bare = re.findall(r"^\s*assert\b", _strip_regions(cell.source, "BEGIN HIDDEN", "END HIDDEN"), re.M)
-            assert not bare, f"test cell {m['grade_id']} uses bare assert; use metaopt_lib.grading checks"
+            assert not bare, f"test cell {m['grade_id']} uses bare assert; use metaopt_course.grading checks"
         if _is_answer(cell):
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
         if cell.cell_type == "code" and ("### BEGIN SOLUTION" in cell.source):
@@ -333,7 +333,7 @@ def test_nbgrader_pipeline(name, tmp_path, monkeypatch):
     notebook = course / "autograded" / "solution" / name / f"{name}.ipynb"
     assert not _errors(notebook, lambda c: True), _errors(notebook, lambda c: True)
     # the reference run (as the grader makes it, in-process here): every test cell reports checks, all pass
-    from autograder.inprocess import failed_cells, judge, run_notebook
+    from metaopt_instructor.inprocess import failed_cells, judge, run_notebook
 
     reference = run_notebook(_source(name), seed=1)
     assert all(run.reports for run in reference.values()), "a test cell reports no check"
@@ -362,7 +362,7 @@ def _cell(source, **nbgrader):
 
 
 def test_selfcheck_reports_each_outcome(tmp_path, capsys, monkeypatch):
-    from metaopt_lib.selfcheck import run_checks
+    from metaopt_course.selfcheck import run_checks
 
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     nb = nbformat.v4.new_notebook()
@@ -381,7 +381,7 @@ def test_selfcheck_reports_each_outcome(tmp_path, capsys, monkeypatch):
     nbformat.write(nb, path)
     monkeypatch.chdir(tmp_path)
 
-    from metaopt_lib.grading import check_close
+    from metaopt_course.grading import check_close
 
     def g():
         raise NotImplementedError()
@@ -406,7 +406,7 @@ def test_selfcheck_reports_each_outcome(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("name", THEORY)
 def test_selfcheck_on_released_theory_notebook(name, monkeypatch, capsys):
     """With the solution's functions every visible check passes; with the blank stubs none does."""
-    from metaopt_lib.selfcheck import run_checks
+    from metaopt_course.selfcheck import run_checks
 
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     released = RELEASED / name / f"{name}.ipynb"

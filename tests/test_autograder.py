@@ -21,10 +21,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
-from autograder.course import Course
-from autograder.sandbox import sandbox_status
-from autograder.toycourse import HIDDEN_MARKER, make_toy_course
+from metaopt_instructor import samples
+from metaopt_instructor.course import Course
+from metaopt_instructor.sandbox import sandbox_status
+from metaopt_instructor.toycourse import HIDDEN_MARKER, make_toy_course
 
 pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
@@ -53,7 +53,7 @@ CELL_TIMEOUT = 30
 
 
 def metaopt(*args, cwd=None, check=True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "metaopt_lib", *map(str, args)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "metaopt_instructor", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"metaopt {' '.join(map(str, args))} failed ({proc.returncode}):\n"
@@ -75,12 +75,12 @@ def _try(key, fn):
         _report[key] = "SUCCEEDED"
     except BaseException as err:
         _report[key] = type(err).__name__
-_try("gradebook", lambda: open({str(course_root / 'autograder' / 'work' / 'gradebook.db')!r}, "rb").read(16))
+_try("gradebook", lambda: open({str(course_root / 'var' / 'gradebook.db')!r}, "rb").read(16))
 _try("solutions", lambda: _os.listdir({str(course_root / 'solutions')!r}))
 _try("socket", lambda: _socket.create_connection(("1.1.1.1", 53), timeout=3))
 _try("write_outside", lambda: open({str(outside)!r}, "w").write("pwned"))
 open({str(tmp_outside)!r}, "w").write("pwned")  # the sandbox's /tmp is its own tmpfs: this may succeed
-_try("write_course", lambda: open({str(course_root / 'autograder' / 'work' / 'pwned.txt')!r}, "w").write("x"))
+_try("write_course", lambda: open({str(course_root / 'var' / 'pwned.txt')!r}, "w").write("x"))
 print("HOSTILE-REPORT " + _json.dumps(_report, sort_keys=True))
 """
     return nb
@@ -152,10 +152,10 @@ def test_collect_reports_problems_and_collects_the_rest(toy):
     assert "notes.txt: not a notebook" in out
     assert "s_badjson" in out and "not valid JSON" in out
     root = toy["root"]
-    assert (root / "autograder/work/submitted/s_ok/theory_1/theory_1.ipynb").exists()
-    assert (root / "autograder/work/submitted/s_ok_zip/practice_1/practice_1.ipynb").exists()
-    assert (root / "autograder/work/submitted/s_badjson/theory_1/theory_1.ipynb").exists()
-    assert not (root / "autograder/work/submitted/s_stranger").exists()
+    assert (root / "var/submitted/s_ok/theory_1/theory_1.ipynb").exists()
+    assert (root / "var/submitted/s_ok_zip/practice_1/practice_1.ipynb").exists()
+    assert (root / "var/submitted/s_badjson/theory_1/theory_1.ipynb").exists()
+    assert not (root / "var/submitted/s_stranger").exists()
 
 
 def test_statuses_and_scores(toy):
@@ -193,7 +193,7 @@ def test_statuses_and_scores(toy):
 
 def test_a_blocked_kernel_frees_its_worker_within_the_cell_limit_plus_grace(toy):
     """SIGINT ignored, descriptors flooded: killed after the cell limit + the grace, not the submission limit."""
-    from autograder.sandbox import Limits
+    from metaopt_instructor.sandbox import Limits
 
     course = Course(toy["root"])
     for student in ("s_hang", "s_flood"):
@@ -206,10 +206,10 @@ def test_a_blocked_kernel_frees_its_worker_within_the_cell_limit_plus_grace(toy)
 
 def test_output_is_bounded_in_bytes(toy):
     root = toy["root"]
-    graded = root / "autograder/work/autograded/s_huge/theory_1/theory_1.ipynb"
+    graded = root / "var/autograded/s_huge/theory_1/theory_1.ipynb"
     assert graded.stat().st_size < 2_000_000, graded.stat().st_size
     assert "output cut" in graded.read_text(encoding="utf-8")
-    page = root / "autograder/work/feedback/s_huge/theory_1/theory_1.html"
+    page = root / "var/feedback/s_huge/theory_1/theory_1.html"
     assert page.stat().st_size < 3_000_000
 
 
@@ -218,8 +218,8 @@ def test_feedback_shows_verdicts_not_what_test_cells_printed(toy):
     import base64
 
     root = toy["root"]
-    page = (root / "autograder/work/feedback/s_leak/theory_1/theory_1.html").read_text(encoding="utf-8")
-    graded = nbformat.read(root / "autograder/work/autograded/s_leak/theory_1/theory_1.ipynb", as_version=4)
+    page = (root / "var/feedback/s_leak/theory_1/theory_1.html").read_text(encoding="utf-8")
+    graded = nbformat.read(root / "var/autograded/s_leak/theory_1/theory_1.ipynb", as_version=4)
     for cell in graded.cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade") and HIDDEN_MARKER in cell.source:
             assert base64.b64encode(cell.source.encode()).decode() not in page
@@ -253,26 +253,26 @@ def test_csv_columns_and_encoding(toy):
 @pytest.mark.skipif(not sandbox_status()[0], reason=f"no grading sandbox here: {sandbox_status()[1]}")
 def test_hostile_submission_gets_nothing(toy):
     root = toy["root"]
-    nb = nbformat.read(root / "autograder/work/autograded/s_hostile/theory_1/theory_1.ipynb", as_version=4)
+    nb = nbformat.read(root / "var/autograded/s_hostile/theory_1/theory_1.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     line = next(ln for ln in text.splitlines() if ln.startswith("HOSTILE-REPORT "))
     report = json.loads(line.split(" ", 1)[1])
     assert "SUCCEEDED" not in report.values(), report
     assert not any(path.exists() for path in toy["outside"])
-    assert not (root / "autograder/work/pwned.txt").exists()
+    assert not (root / "var/pwned.txt").exists()
 
 
 def test_feedback_has_no_hidden_tests(toy):
     root = toy["root"]
-    pages = sorted((root / "autograder/work/feedback").rglob("*.html"))
-    students = {p.relative_to(root / "autograder/work/feedback").parts[0] for p in pages}
+    pages = sorted((root / "var/feedback").rglob("*.html"))
+    students = {p.relative_to(root / "var/feedback").parts[0] for p in pages}
     assert {"s_ok", "s_wrong", "s_helpers"} <= students
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert HIDDEN_MARKER not in html, page
         assert "probe('test_value:array'" not in html, page
     # the failing hidden check's traceback (s_wrong fails every check) shows no source line either
-    wrong = (root / "autograder/work/feedback/s_wrong/theory_1/theory_1.html").read_text(encoding="utf-8")
+    wrong = (root / "var/feedback/s_wrong/theory_1/theory_1.html").read_text(encoding="utf-8")
     assert "NotImplementedError" in wrong
 
 
@@ -280,7 +280,7 @@ def test_autograded_notebook_keeps_restored_hidden_tests_out_of_student_dirs(toy
     root = toy["root"]
     # released notebooks have no hidden tests; the grader restored them only in the autograded copy
     assert HIDDEN_MARKER not in (root / "assignments/theory_1/theory_1.ipynb").read_text(encoding="utf-8")
-    assert HIDDEN_MARKER in (root / "autograder/work/autograded/s_ok/theory_1/theory_1.ipynb").read_text(
+    assert HIDDEN_MARKER in (root / "var/autograded/s_ok/theory_1/theory_1.ipynb").read_text(
         encoding="utf-8")
 
 
@@ -330,7 +330,7 @@ def test_bad_input_gets_a_clear_message(tmp_path):
 
 def test_a_grader_error_becomes_that_submissions_status(toy, monkeypatch):
     """Last in this module: it overwrites s_wrong's status."""
-    from autograder.grade import Grader, Job
+    from metaopt_instructor.grade import Grader, Job
 
     course = Course(toy["root"])
     grader = Grader(course, workers=1, log=lambda m: None)

@@ -2,7 +2,7 @@
 
 The course is a temporary copy holding the assignments the sample class was built from, so the repository's own
 gradebook and working folder are never touched. Also checks that the committed sample class is exactly what
-``autograder/sample_class/make.py`` produces from the current solutions.
+``metaopt_instructor/sample_class/make.py`` produces from the current solutions.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.demo import SAMPLE_CLASS, expected_statuses, run_grading_demo
+from metaopt_instructor.demo import SAMPLE_CLASS, expected_statuses, run_grading_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
@@ -41,7 +41,7 @@ def graded(tmp_path_factory):
         shutil.copytree(ROOT / "solutions" / name, root / "solutions" / name)
     lines = []
     status = run_grading_demo(workers=2, root=root, log=lines.append)
-    rows = list(csv.DictReader((root / "autograder/work/grades.csv").read_text(encoding="utf-8").splitlines()))
+    rows = list(csv.DictReader((root / "var/grades.csv").read_text(encoding="utf-8").splitlines()))
     return {"root": root, "status": status, "log": "\n".join(lines), "rows": rows}
 
 
@@ -73,8 +73,8 @@ def test_every_sample_submission_gets_its_status_and_score(graded):
 
 
 def test_feedback_pages_show_no_hidden_test(graded):
-    from autograder.course import Course
-    from autograder.report import hidden_lines, page_text
+    from metaopt_instructor.course import Course
+    from metaopt_instructor.report import hidden_lines, page_text
 
     root = graded["root"]
     course = Course(root)
@@ -116,4 +116,4 @@ def test_committed_sample_class_is_what_the_script_makes(tmp_path):
     assert made == committed
     for rel in made:
         assert filecmp.cmp(tmp_path / rel, SAMPLE_CLASS / rel, shallow=False), (
-            f"{rel} differs: rerun `python autograder/sample_class/make.py` and commit")
+            f"{rel} differs: rerun `python metaopt_instructor/sample_class/make.py` and commit")

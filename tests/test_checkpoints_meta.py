@@ -14,6 +14,7 @@ import torch
 
 from metaopt_lib import learned_opt as lo
 from metaopt_lib import meta
+from metaopt_lib.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 RTOL = 1e-4
@@ -31,7 +32,7 @@ def script(name):
 @pytest.mark.parametrize("method, k", [("maml", 10), ("pretrain", 5)])
 def test_sinusoid_script_reproduces_its_first_steps(method, k):
     sin = script("train_maml_sinusoid")
-    stored = meta.load_checkpoint("maml_sinusoid")["runs"][f"{method}_k{k}"]["first_losses"]
+    stored = load_checkpoint("maml_sinusoid")["runs"][f"{method}_k{k}"]["first_losses"]
     _, history, _ = sin.train(method, k, 30, sin.CONFIG["seed"])
     torch.testing.assert_close(torch.tensor(history), torch.tensor(stored[:30]), rtol=RTOL, atol=1e-6)
 
@@ -40,7 +41,7 @@ def test_sinusoid_checkpoint_meets_its_held_out_claims():
     """K = 10, one inner step, 600 held-out tasks: MAML's MSE ≤ 0.6 after ≤ 3 min of CPU training, and MAML beats
     pre-training with the same budget at K = 5 and K = 10 (95% intervals apart)."""
     sin = script("train_maml_sinusoid")
-    ckpt = meta.load_checkpoint("maml_sinusoid")
+    ckpt = load_checkpoint("maml_sinusoid")
     assert ckpt["config"]["eval_tasks"] == 600 and ckpt["config"]["inner_lr"] == 0.01
     after_one = {}
     for name, run in ckpt["runs"].items():
@@ -59,7 +60,7 @@ def test_sinusoid_checkpoint_meets_its_held_out_claims():
 
 def test_digits_script_reproduces_its_first_steps():
     dig = script("train_maml_digits")
-    stored = meta.load_checkpoint("maml_digits")["runs"]["anil"]["first_losses"]
+    stored = load_checkpoint("maml_digits")["runs"]["anil"]["first_losses"]
     _, history, _ = dig.train_meta("anil", 10, dig.CONFIG["seed"])
     torch.testing.assert_close(torch.tensor(history), torch.tensor(stored[:10]), rtol=RTOL, atol=1e-6)
 
@@ -69,7 +70,7 @@ def test_digits_checkpoint_meta_learners_beat_pretraining():
     are above every pre-training baseline; after 10 steps MAML is still above the classifier baseline whose
     fine-tuning step was tuned on the training classes (ANIL is not: the report says so)."""
     dig = script("train_maml_digits")
-    ckpt = meta.load_checkpoint("maml_digits")
+    ckpt = load_checkpoint("maml_digits")
     acc = {}
     for name, run in ckpt["runs"].items():
         curve = dig.evaluate(run["state_dict"], adapt=dig.HEAD if name == "anil" else None, lr=run["fine_tune_lr"])
@@ -87,14 +88,14 @@ def test_digits_checkpoint_meta_learners_beat_pretraining():
 
 def test_lstm_script_reproduces_its_first_steps():
     lstm = script("train_lstm_opt")
-    stored = meta.load_checkpoint("lstm_opt")["first_losses"]
+    stored = load_checkpoint("lstm_opt")["first_losses"]
     _, history, _ = lstm.train(2, lstm.CONFIG["seed"])
     torch.testing.assert_close(torch.tensor(history), torch.tensor(stored[:2]), rtol=RTOL, atol=1e-6)
 
 
 def test_lstm_checkpoint_beats_tuned_sgd_and_adam_on_held_out_quadratics():
     lstm = script("train_lstm_opt")
-    ckpt = meta.load_checkpoint("lstm_opt")
+    ckpt = load_checkpoint("lstm_opt")
     cfg = ckpt["config"]
     assert len(cfg["lr_grid"]) >= 10
     f_tune, th_tune = lstm.problems(cfg["tune_problems"], cfg["tune_seed"])

@@ -11,7 +11,8 @@ import pytest
 import torch
 import yaml
 
-from metaopt_lib import i18n, notebooks, seeding, widgets
+from metaopt_course import notebooks, widgets
+from metaopt_lib import i18n, seeding
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ def test_benchmark_peers_are_not_library_dependencies():
     assert "higher" not in pyproject and "torchopt" not in pyproject
 
 
-@pytest.mark.parametrize("command", [[sys.executable, "-m", "metaopt_lib", "--help"],
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "metaopt_instructor", "--help"],
                                      [str(Path(sys.executable).with_name("metaopt")), "--help"]])
 def test_metaopt_help(command):
     out = subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -58,14 +59,25 @@ def test_metaopt_help(command):
         assert sub in out.stdout
 
 
+def test_the_student_command_has_student_commands_only():
+    out = subprocess.run([sys.executable, "-m", "metaopt_course", "--help"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert all(sub in out.stdout for sub in ("variant", "lectures", "submit"))
+    assert not any(sub in out.stdout for sub in ("demo", "grade", "student-dist"))
+
+
 def test_layout_and_entry_points():
-    for path in ("lectures", "assignments", "solutions", "metaopt_lib", "autograder", "environment.yml",
+    for path in ("lectures", "assignments", "solutions", "metaopt_lib", "metaopt_course", "metaopt_instructor", "environment.yml",
                  "README.md", "tests", "pyproject.toml", "Makefile", "requirements.txt", ".ci/run"):
         assert (ROOT / path).exists(), path
     makefile = (ROOT / "Makefile").read_text()
     for target in ("test:", "demo:", "lab:", "lectures:", "student-dist:"):
         assert re.search(rf"^{target}", makefile, re.M), target
-    assert "torch==2.13.0" in makefile
+    pin = next(line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("torch=="))
+    assert pin == "torch==2.13.0"  # the CPU wheel on this disk; a plain `torch` pulls a multi-GB CUDA build
+    assert "grep -m1 '^torch==' requirements.txt" in makefile  # the Makefile reads the one pin
+    assert "torch==2" not in makefile and "torch==" not in (ROOT / "pyproject.toml").read_text()
     ci = (ROOT / ".ci/run").read_text()
     assert "make test" in ci and "bubblewrap" in ci
 
@@ -179,7 +191,7 @@ def test_translator():
 
 
 def test_metaopt_grade_help_reaches_the_instructor_commands():
-    out = subprocess.run([sys.executable, "-m", "metaopt_lib", "grade", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "metaopt_instructor", "grade", "--help"], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
     for sub in ("release", "collect", "autograde", "feedback", "export"):

@@ -55,7 +55,7 @@ def test_check_passes_on_the_copy_the_other_tests_edit(course):
 def test_every_kind_of_generated_file_is_in_the_manifest():
     by = {entry["by"] for entry in MANIFEST.values()}
     assert by == {"make lectures", "make solutions", "make assignments", "make sample-class", "make environment"}
-    for path in ("environment.yml", "autograder/sample_class/roster.csv", "lectures/ru/00_notation.ipynb",
+    for path in ("environment.yml", "metaopt_instructor/sample_class/roster.csv", "lectures/ru/00_notation.ipynb",
                  "solutions/theory_1/theory_1.ipynb", "assignments/practice_1/practice_1.ipynb"):
         assert path in MANIFEST, path
 
@@ -76,8 +76,8 @@ def _edit_text(path: Path) -> None:
     # a solution notebook is also the input of its release, which is then out of date
     ("solutions/theory_2/theory_2.ipynb", _edit_notebook, "make solutions", ["assignments/theory_2/theory_2.ipynb"]),
     ("assignments/theory_1/theory_1.ipynb", _edit_notebook, "make assignments", []),
-    ("autograder/sample_class/roster.csv", _edit_text, "make sample-class", []),
-    ("autograder/sample_class/submissions/s02.zip", _edit_text, "make sample-class", []),
+    ("metaopt_instructor/sample_class/roster.csv", _edit_text, "make sample-class", []),
+    ("metaopt_instructor/sample_class/submissions/s02.zip", _edit_text, "make sample-class", []),
     ("environment.yml", _edit_text, "make environment", []),
 ])
 def test_check_names_a_hand_edited_file_and_its_command(course, path, edit, command, downstream):
@@ -161,10 +161,10 @@ def _targets() -> list[str]:
 
 def test_make_generate_runs_every_generator_in_dependency_order():
     out = _make_dry_run("generate")
-    steps = ["-m metaopt_lib lectures build", "scripts/generated.py record lectures",
+    steps = ["-m metaopt_course lectures build", "scripts/generated.py record lectures",
              "scripts/make_assignment_notebook.py", "scripts/generated.py record solutions",
-             "-m metaopt_lib grade release", "scripts/generated.py record assignments",
-             "autograder/sample_class/make.py", "scripts/generated.py record sample-class",
+             "-m metaopt_instructor grade release", "scripts/generated.py record assignments",
+             "metaopt_instructor/sample_class/make.py", "scripts/generated.py record sample-class",
              "scripts/sync_environment.py", "scripts/generated.py record environment"]
     positions = [out.find(step) for step in steps]
     assert -1 not in positions, out
@@ -202,8 +202,8 @@ def test_every_generated_file_says_what_generates_it():
     marks = {}
     for path, entry in MANIFEST.items():
         command = entry["by"]
-        if path.startswith("autograder/sample_class/"):
-            mark = (ROOT / "autograder" / "sample_class" / "README.md").read_text(encoding="utf-8")
+        if path.startswith("metaopt_instructor/sample_class/"):
+            mark = (ROOT / "metaopt_instructor" / "sample_class" / "README.md").read_text(encoding="utf-8")
         elif path.endswith(".ipynb"):
             meta = json.loads((ROOT / path).read_text(encoding="utf-8"))["metadata"]["metaopt"]
             mark = meta["generated"]

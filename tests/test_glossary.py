@@ -1,4 +1,4 @@
-"""The course glossary (metaopt_lib.glossary) holds in every text students read.
+"""The course glossary (metaopt_course.glossary) holds in every text students read.
 
 Texts checked: the prose of every lecture source (each English cell with its Russian twin), the ``tr(en, ru)``
 texts of the lectures' code cells, every cell of the solutions and of the released assignments, and the
@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from metaopt_lib import glossary, notebooks
+from metaopt_course import glossary, notebooks
 
 ROOT = notebooks.course_root()
 SOURCES = notebooks.lecture_sources(ROOT)

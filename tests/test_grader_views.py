@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
-from autograder.course import Course
-from autograder.toycourse import HIDDEN_MARKER, make_toy_course, toy_solution
+from metaopt_instructor import samples
+from metaopt_instructor.course import Course
+from metaopt_instructor.toycourse import HIDDEN_MARKER, make_toy_course, toy_solution
 
 pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
@@ -41,7 +41,7 @@ HIDDEN_LINE = next(line for cell in toy_solution("theory_1", 2).cells for line i
 
 
 def metaopt(*args) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "metaopt_lib", *map(str, args)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "metaopt_instructor", *map(str, args)], capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, f"metaopt {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
@@ -104,7 +104,7 @@ def test_a_withheld_feedback_page_is_flagged_in_the_export(graded):
     sem = {r["assignment"]: r for r in _rows(graded, "sem")}
     assert sem["theory_1"]["feedback"].startswith("WITHHELD"), sem
     assert "hidden test" in sem["theory_1"]["feedback"]
-    assert not list((graded["root"] / "autograder/work/feedback/sem").rglob("*.html"))
+    assert not list((graded["root"] / "var/feedback/sem").rglob("*.html"))
     assert "sem theory_1" in graded["feedback"] and "deleted" in graded["feedback"]
     assert {r["feedback"] for r in _rows(graded, "kuz")} == {"written"}
 
@@ -118,13 +118,13 @@ def test_every_roster_student_is_in_the_gradebook_with_both_surnames(graded):
 
 
 def _page(graded, student="kuz", assignment="theory_1") -> Path:
-    pages = sorted((graded["root"] / "autograder/work/feedback" / student / assignment).glob("*.html"))
+    pages = sorted((graded["root"] / "var/feedback" / student / assignment).glob("*.html"))
     assert len(pages) == 1, pages
     return pages[0]
 
 
 def test_feedback_pages_load_no_script_from_another_host(graded):
-    pages = sorted((graded["root"] / "autograder/work/feedback").rglob("*.html"))
+    pages = sorted((graded["root"] / "var/feedback").rglob("*.html"))
     assert len(pages) == 2, pages  # kuz's two; sem's page was withheld
     for page in pages:
         html = page.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ graded as one batch by ``metaopt grade autograde`` (2 workers, sandboxed when bu
 failed test cells must be exactly the cells of the functions they broke — one mistake costs one function, however
 the functions call each other — and every status must be ``graded`` (no honest mistake is called tampering).
 
-The in-process tests of the same tables (``autograder.inprocess``) check every wrong answer one by one, in seconds;
+The in-process tests of the same tables (``metaopt_instructor.inprocess``) check every wrong answer one by one, in seconds;
 this module checks that the real grader, sandbox and gradebook agree with them.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
-from autograder.course import Course
+from metaopt_instructor import samples
+from metaopt_instructor.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ def _halves(rows):
 
 
 def _metaopt(*args):
-    proc = subprocess.run([sys.executable, "-m", "metaopt_lib", *map(str, args)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "metaopt_instructor", *map(str, args)], capture_output=True, text=True,
                           timeout=3000, cwd=ROOT)
     assert proc.returncode == 0, f"metaopt {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc.stdout

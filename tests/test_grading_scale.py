@@ -1,7 +1,7 @@
 """Grading past one machine, run the way an instructor runs it: a PostgreSQL gradebook (a real server started by
 the session's ``postgres`` fixture), two graders at once (formgrader's manual grades while a batch records).
 
-The toy course (``autograder.toycourse``) keeps every execution to a few seconds: theory_1's autograded points are
+The toy course (``metaopt_instructor.toycourse``) keeps every execution to a few seconds: theory_1's autograded points are
 2 + 1, its manually graded answer ``explain`` is worth 2.
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import samples
-from autograder.course import Course
-from autograder.toycourse import make_toy_course
+from metaopt_instructor import samples
+from metaopt_instructor.course import Course
+from metaopt_instructor.toycourse import make_toy_course
 
 pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
@@ -32,7 +32,7 @@ CLASS = {"s_ok": ("theory_1", samples.correct, 3.0), "s_wrong": ("theory_1", sam
 
 
 def metaopt(*args, check=True, **popen) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "metaopt_lib", *map(str, args)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "metaopt_instructor", *map(str, args)], capture_output=True, text=True,
                           timeout=900, **popen)
     if check and proc.returncode != 0:
         raise AssertionError(f"metaopt {' '.join(map(str, args))} failed ({proc.returncode}):\n"
@@ -94,7 +94,7 @@ def test_pipeline_on_postgresql(pg_course):
     assert _pg_count(url, "SELECT count(*) FROM submitted_assignment") == len(CLASS)
     assert _pg_count(url, "SELECT count(*) FROM grade") == 3 * len(CLASS)  # 2 test cells + 1 manual answer each
     assert _pg_count(url, "SELECT sum(auto_score) FROM grade") == sum(a for _, _, a in CLASS.values())
-    assert not (root / "autograder" / "work" / "gradebook.db").exists()
+    assert not (root / "var" / "gradebook.db").exists()
 
 
 def _manual_grader(course: Course, stop: threading.Event, entered: dict, errors: list) -> None:
@@ -158,7 +158,7 @@ def test_rerun_grades_only_new_or_changed_submissions(pg_course):
     # s_wrong hands in a corrected notebook (collected again): only it is graded, and its score follows
     rel = nbformat.read(root / "assignments/theory_1/theory_1.ipynb", as_version=4)
     sol = nbformat.read(root / "solutions/theory_1/theory_1.ipynb", as_version=4)
-    target = root / "autograder/work/submitted/s_wrong/theory_1/theory_1.ipynb"
+    target = root / "var/submitted/s_wrong/theory_1/theory_1.ipynb"
     target.write_bytes(samples.to_bytes(samples.correct(rel, sol)))
     try:
         changed = metaopt("grade", "autograde", "--course-root", root, "--db-url", url, "--workers", "2").stdout
@@ -177,8 +177,8 @@ def test_interrupted_batch_resumes_where_it_stopped(tmp_path):
     students = {f"s_{i}": ("theory_1", samples.correct if i % 2 else samples.raising, 3.0 if i % 2 else 0.0)
                 for i in range(4)}
     metaopt("grade", "collect", "--course-root", root, "--from", write_inbox(root, students))
-    status_dir = root / "autograder/work/status/theory_1"
-    proc = subprocess.Popen([sys.executable, "-m", "metaopt_lib", "grade", "autograde", "--course-root", str(root),
+    status_dir = root / "var/status/theory_1"
+    proc = subprocess.Popen([sys.executable, "-m", "metaopt_instructor", "grade", "autograde", "--course-root", str(root),
                              "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 
@@ -222,7 +222,7 @@ def test_cluster_batch_survives_a_lost_worker(pg_course, dask_cluster):
     nothing — the submission runs again elsewhere — and nothing is recorded twice."""
     cluster, client = dask_cluster
     root, url = pg_course["root"], pg_course["url"]
-    proc = subprocess.Popen([sys.executable, "-m", "metaopt_lib", "grade", "autograde", "--course-root", str(root),
+    proc = subprocess.Popen([sys.executable, "-m", "metaopt_instructor", "grade", "autograde", "--course-root", str(root),
                              "--db-url", url, "--force", "--cluster", cluster.scheduler_address],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     killed = None

@@ -7,10 +7,10 @@ import hashlib
 
 import pytest
 
-from autograder.cluster import _files_folder, pack_files
-from autograder.course import Course
-from autograder.database import is_server_url, normalize_url
-from autograder.progress import Progress, format_duration, select, submission_hash
+from metaopt_instructor.cluster import _files_folder, pack_files
+from metaopt_instructor.course import Course
+from metaopt_instructor.database import is_server_url, normalize_url
+from metaopt_instructor.progress import Progress, format_duration, select, submission_hash
 
 
 def test_progress_rate_and_eta_with_a_fake_clock():
@@ -97,7 +97,7 @@ def test_data_files_travel_to_workers_intact(tmp_path):
 
 
 def test_cluster_address_from_the_course_config_or_the_command_line(tmp_path):
-    from autograder.grade import Grader
+    from metaopt_instructor.grade import Grader
 
     config = tmp_path / "nbgrader_config.py"
     config.write_text("c = get_config()\nc.MetaoptGrading.cluster = 'tcp://grading-host:8786'\n")

@@ -11,13 +11,14 @@ import torch
 
 from metaopt_lib import hypernet as H
 from metaopt_lib import training
+from metaopt_lib.checkpoint import checkpoint_path, load_checkpoint
 from metaopt_lib.data import load_digits
 
 LOGREG = (64, 10)
 LAM_RANGE = (1e-3, 1e2)
 FIVE_LAMBDAS = (0.01, 0.1, 1.0, 10.0, 30.0)
 ROOT = Path(__file__).resolve().parents[1]
-CHECKPOINT = H.CHECKPOINT
+CHECKPOINT = checkpoint_path("hypernet")
 
 
 def _script():
@@ -29,7 +30,7 @@ def _script():
 
 @pytest.fixture(scope="module")
 def checkpoint():
-    return H.load_checkpoint()
+    return load_checkpoint("hypernet")
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +184,7 @@ def test_bad_input_is_refused(digits):
     with pytest.raises(ValueError, match="sizes"):
         H.param_shapes((64,))
     with pytest.raises(FileNotFoundError, match="train_hypernet"):
-        H.load_checkpoint("/nonexistent/hypernet.pt")
+        load_checkpoint("/nonexistent/hypernet.pt")
 
 
 def test_training_is_deterministic(digits):

@@ -43,7 +43,7 @@ def test_instructor_commands_in_the_order_grading_needs(name, heading):
 
 def test_metaopt_is_installed_where_the_readme_says():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["scripts"]["metaopt"] == "metaopt_lib.cli:main"
+    assert project["project"]["scripts"]["metaopt"] == "metaopt_instructor.command:main"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "VENV   := .venv" in makefile and "-e ." in makefile  # make venv installs the package into .venv
     script = Path(sys.executable).parent / "metaopt"  # the environment the tests run in (.venv under make test)
@@ -56,7 +56,7 @@ def test_metaopt_is_installed_where_the_readme_says():
 
 
 def test_the_exchange_folder_exists_so_jupyterlab_does_not_warn():
-    from autograder.course import Course
+    from metaopt_instructor.course import Course
 
     api = Course(ROOT).api()
     assert not api.exchange_missing, api.exchange_root

@@ -5,9 +5,9 @@ import re
 import nbformat
 import pytest
 
-from metaopt_lib import notebooks
+from metaopt_course import notebooks
 from metaopt_lib.i18n import LANGUAGES
-from metaopt_lib.widgets import EXERCISE_ENV, MARKER
+from metaopt_course.widgets import EXERCISE_ENV, MARKER
 
 ROOT = notebooks.course_root()
 SOURCES = notebooks.lecture_sources(ROOT)
@@ -64,7 +64,7 @@ def test_lecture_anatomy(src):
     assert re.search(r"references", en, re.I) and re.search(r"литература", ru, re.I)
     if src.stem in REFERENCE_PAGES:
         return
-    assert "interact(" in text, "a lecture needs at least one widget (metaopt_lib.widgets.interact)"
+    assert "interact(" in text, "a lecture needs at least one widget (metaopt_course.widgets.interact)"
     assert "set_seed(" in text, "a lecture fixes its seeds with metaopt_lib.seeding.set_seed"
     assert re.search(r"check yourself", en, re.I) and re.search(r"проверьте себя", ru, re.I)
 
@@ -144,7 +144,7 @@ def test_interact_displays_its_panel_once(monkeypatch):
     import ipywidgets as w
     import IPython.display
 
-    from metaopt_lib import widgets
+    from metaopt_course import widgets
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))

@@ -5,7 +5,7 @@
    ``.variational``, ``.pruning``), torch.distributions' KL, the full autograd Hessian, the KKT system of OBS.
    (The hidden test cells only probe values; these checks are why the reference's values deserve to be expected.)
 2. Every plausible wrong answer of ``tests/mutants_practice.py`` fails exactly the test cells of its function and no
-   other (``autograder.inprocess``: the grader's verdicts, without the sandbox), and fails them again on a second
+   other (``metaopt_instructor.inprocess``: the grader's verdicts, without the sandbox), and fails them again on a second
    student's hidden inputs, with the reference run once per assignment and seed; answers that call the library's reference fail their cell (``forbid``).
 3. The reference's hidden inputs depend on the per-student seed; the solution as a student submits it passes every
    cell; the points are read from the notebooks' metadata (7 automatic + 3 manual each); the experiment plots
@@ -29,7 +29,7 @@ import torch
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.inprocess import failed_cells, judge, run_notebook  # noqa: E402
+from metaopt_instructor.inprocess import failed_cells, judge, run_notebook  # noqa: E402
 from mutants_practice import BORROWED, NAMED, answer_sources  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,7 @@ def test_structure_and_points_from_metadata(name):
     cells = [c for c in nb.cells if nbgrader_meta(c)]
     assert len(cells) == len(nb.cells), "every cell carries nbgrader metadata (locked instructions included)"
     first = next(c for c in nb.cells if c.cell_type == "code")
-    assert nbgrader_meta(first)["locked"] and "import metaopt_lib.grading" in first.source
+    assert nbgrader_meta(first)["locked"] and "import metaopt_course.grading" in first.source
     auto = {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in cells
             if nbgrader_meta(c)["grade"] and not nbgrader_meta(c)["solution"]}
     manual = {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in cells
@@ -454,7 +454,7 @@ def test_release_has_no_solution_or_hidden_lines(name):
 def test_selfcheck_passes_with_the_solution_and_flags_the_stubs(name, functions, monkeypatch):
     """The students' self-check on the released notebook: every visible test passes with the instructor's
     functions, and each is reported as not implemented with the released stubs."""
-    from metaopt_lib.selfcheck import run_checks
+    from metaopt_course.selfcheck import run_checks
 
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     released = ROOT / "assignments" / name / f"{name}.ipynb"

@@ -1,4 +1,4 @@
-"""The grading sandbox itself (autograder/sandbox.py + executor.py) on small notebooks without torch.
+"""The grading sandbox itself (metaopt_instructor/sandbox.py + executor.py) on small notebooks without torch.
 
 Needs bubblewrap and root (CI installs bubblewrap and runs as root); skipped with the reason otherwise, except the
 unsandboxed fallback, which runs anywhere.
@@ -13,8 +13,8 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import sandbox
-from autograder.course import REPO_ROOT
+from metaopt_instructor import sandbox
+from metaopt_instructor.course import REPO_ROOT
 
 USABLE, REASON = sandbox.sandbox_status()
 needs_sandbox = pytest.mark.skipif(not USABLE, reason=f"no grading sandbox here: {REASON}")
@@ -55,7 +55,7 @@ def attempt(key, fn):
         r[key] = "SUCCEEDED"
     except BaseException as err:
         r[key] = type(err).__name__
-attempt("gradebook", lambda: open({str(REPO_ROOT / 'autograder' / 'work' / 'gradebook.db')!r}, "rb").read(1))
+attempt("gradebook", lambda: open({str(REPO_ROOT / 'var' / 'gradebook.db')!r}, "rb").read(1))
 attempt("solutions", lambda: os.listdir({str(REPO_ROOT / 'solutions')!r}))
 attempt("nbgrader_config", lambda: open({str(REPO_ROOT / 'nbgrader_config.py')!r}).read())
 attempt("network", lambda: socket.create_connection(("1.1.1.1", 53), timeout=3))

@@ -110,12 +110,12 @@ def html_pages(site: Path) -> list[Path]:
 
 def test_used_functions_finds_module_attributes_and_imported_names():
     exports = {"metaopt_lib.hypergrad": ["hvp", "neumann_inverse_hvp"], "metaopt_lib.data": ["load_digits"],
-               "metaopt_lib.widgets": ["interact"]}
+               "metaopt_course.widgets": ["interact"]}
     code = ("from metaopt_lib import hypergrad as hg\nfrom metaopt_lib.data import load_digits\n"
-            "import metaopt_lib.widgets as mw\n"
+            "import metaopt_course.widgets as mw\n"
             "x = hg.hvp(f, w, v)\ny = hg._private(1)\nz = hg.not_exported\nmw.interact(cb)\n")
     assert site_build.used_functions(code, exports) == [
-        "metaopt_lib.data.load_digits", "metaopt_lib.hypergrad.hvp", "metaopt_lib.widgets.interact"]
+        "metaopt_lib.data.load_digits", "metaopt_lib.hypergrad.hvp", "metaopt_course.widgets.interact"]
     assert site_build.used_functions("this is not python (", exports) == []
 
 
@@ -136,7 +136,7 @@ def test_staging_twice_rewrites_nothing(tmp_path):
 def test_the_student_distribution_can_build_the_site(tmp_path):
     """`make site` is in the student Makefile, and the builder stages both languages from the distribution's
     files alone (no solutions there, so no leak search to run)."""
-    from autograder import dist
+    from metaopt_instructor import dist
 
     folder, _ = dist.build(tmp_path / "dist")
     assert "\nsite: $(STAMP)\n\t$(PY) website/build.py" in (folder / "Makefile").read_text(encoding="utf-8")
@@ -207,7 +207,7 @@ def test_lectures_link_the_library_functions_they_use(site):
                 page, anchor = href.split("#")
                 target = (site / lang / "lectures" / page).resolve()
                 assert f'id="{anchor}"' in target.read_text("utf-8"), href
-            for module, name in imported:  # e.g. `from metaopt_lib.widgets import interact` is linked
+            for module, name in imported:  # e.g. `from metaopt_course.widgets import interact` is linked
                 qual = f"metaopt_lib.{module}.{name}" if module else f"metaopt_lib.{name}."  # a name, or a module
                 if qual in " ".join(links):
                     break

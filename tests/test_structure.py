@@ -17,7 +17,7 @@ def test_expected_dishes_formula():
         S.ibp_expected_dishes(5, -1.0)
 
 
-@pytest.mark.parametrize("alpha,beta", S.SEED_SETTINGS)
+@pytest.mark.parametrize("alpha,beta", S.SLIDE_SETTINGS)
 def test_ibp_moments_match_the_closed_forms(alpha, beta):
     g = torch.Generator().manual_seed(0)
     N, R = 20, 1500

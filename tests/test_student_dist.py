@@ -1,7 +1,7 @@
 """The student distribution (``metaopt student-dist``): what it contains, what it must never contain, its zip,
 and that the ``metaopt`` command works from its files alone (and refuses instructor commands clearly).
 
-The leak search here is independent of ``autograder.dist``'s own pre-build check: it re-reads every
+The leak search here is independent of ``metaopt_instructor.dist``'s own pre-build check: it re-reads every
 ``solutions/*/*.ipynb`` and looks for every non-trivial line of every solution region and hidden test in every file
 of the built folder (lines the releases show anyway are not secrets, nor generic lines that a verbatim copy of a library or lecture
 file shares with a solution).
@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import dist
+from metaopt_instructor import dist
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_LEN = 25
@@ -106,7 +106,7 @@ def test_contents(built):
     folder, _ = built
     files = files_of(folder)
     for required in ("README.md", "Makefile", "pyproject.toml", "requirements.txt", "environment.yml", ".gitignore",
-                     "metaopt_lib/__init__.py", "metaopt_lib/cli.py", "metaopt_lib/grading.py"):
+                     "metaopt_lib/__init__.py", "metaopt_course/cli.py", "metaopt_course/grading.py"):
         assert required in files, required
     for lang in ("en", "ru", "src"):
         repo = {p.relative_to(ROOT).as_posix() for p in (ROOT / "lectures" / lang).glob("*") if p.is_file()}
@@ -117,7 +117,7 @@ def test_contents(built):
     library = {p.relative_to(ROOT).as_posix() for p in (ROOT / "metaopt_lib").rglob("*")
                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
     assert library and library <= files, sorted(library - files)[:5]
-    for forbidden in ("solutions/", "autograder/", "tests/", "scripts/", "nbgrader_config.py", "benchmarks/",
+    for forbidden in ("solutions/", "metaopt_instructor/", "tests/", "scripts/", "nbgrader_config.py", "benchmarks/",
                       "gradebook.db", "CONTRIBUTING.md"):
         assert not [f for f in files if f == forbidden or f.startswith(forbidden)], forbidden
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
@@ -125,18 +125,18 @@ def test_contents(built):
     for needed in ("make lab", "metaopt variant", "make submit", "Установка", "Сдача", "self-check", "самопровер"):
         assert needed in readme, needed
     makefile = (folder / "Makefile").read_text(encoding="utf-8")
-    for target in ("lab:", "variant:", "submit:", "help:", "torch==2.13.0"):
+    for target in ("lab:", "variant:", "submit:", "help:", "grep -m1 '^torch==' requirements.txt"):
         assert target in makefile
-    assert "autograder" not in makefile and "pytest" not in makefile
+    assert "metaopt_instructor" not in makefile and "pytest" not in makefile
 
 
-def test_pyproject_installs_the_library_only(built):
+def test_pyproject_installs_the_two_student_floors_only(built):
     folder, _ = built
     student = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
     course = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert student["tool"]["setuptools"]["packages"]["find"]["include"] == ["metaopt_lib*"]
-    assert student["project"]["dependencies"] == course["project"]["dependencies"]
-    assert student["project"]["scripts"]["metaopt"] == "metaopt_lib.cli:main"
+    assert student["tool"]["setuptools"]["packages"]["find"]["include"] == ["metaopt_lib*", "metaopt_course*"]
+    assert student["project"]["dynamic"] == course["project"]["dynamic"] == ["dependencies"]  # requirements.txt
+    assert student["project"]["scripts"]["metaopt"] == "metaopt_course.cli:main"
     assert (folder / student["project"]["readme"]).is_file()
     for name in ("requirements.txt", "environment.yml"):
         assert (folder / name).read_bytes() == (ROOT / name).read_bytes()
@@ -178,10 +178,17 @@ import runpy, sys
 # a student's environment has no instructor package: drop the course repository's editable-install finder
 sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
 sys.path[:] = [p for p in sys.path if p not in ("", {repo!r}) and "__editable__" not in p]
-import metaopt_lib
-assert metaopt_lib.__file__.startswith({dist!r}), metaopt_lib.__file__
+import metaopt_course, metaopt_lib
+for module in (metaopt_lib, metaopt_course):
+    assert module.__file__.startswith({dist!r}), module.__file__
+try:
+    import metaopt_instructor
+except ModuleNotFoundError:
+    pass
+else:
+    raise AssertionError("the instructor's package is importable from the student distribution")
 sys.argv = ["metaopt", *sys.argv[1:]]
-runpy.run_module("metaopt_lib", run_name="__main__", alter_sys=True)
+runpy.run_module("metaopt_course", run_name="__main__", alter_sys=True)
 """
 
 
@@ -327,12 +334,12 @@ def test_validate_lists_unanswered_written_answers(built, tmp_path):
         nb = nbformat.v4.new_notebook()
         nb.cells = [
             nbformat.v4.new_code_cell("def double(x):\n    return 2 * x", metadata=meta("double", solution=True)),
-            nbformat.v4.new_code_cell('from metaopt_lib.grading import check_close\n'
+            nbformat.v4.new_code_cell('from metaopt_course.grading import check_close\n'
                                       'check_close("test_double:three", double(3.0), 6.0)',
                                       metadata=meta("test_double", grade=True, locked=True, points=1)),
             nbformat.v4.new_markdown_cell(written, metadata=meta("conclusions", grade=True, solution=True,
                                                                   points=2)),
-            nbformat.v4.new_code_cell('from metaopt_lib.selfcheck import run_checks\nrun_checks("toy")',
+            nbformat.v4.new_code_cell('from metaopt_course.selfcheck import run_checks\nrun_checks("toy")',
                                       metadata=meta("selfcheck", locked=True)),
         ]
         path = tmp_path / "toy.ipynb"

@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import dist, samples
-from metaopt_lib import submission
+from metaopt_instructor import dist, samples
+from metaopt_course import submission
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ def make(folder: Path, *args: str, stdin: str | None = None) -> subprocess.Compl
 
 
 def metaopt(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "metaopt_lib", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "metaopt_instructor", *map(str, args)], capture_output=True, text=True,
                           timeout=300)
 
 
@@ -144,7 +144,7 @@ def collected(student, tmp_path_factory):
 
 def test_collect_accepts_the_zips_students_make(collected):
     course, out = collected
-    submitted = course / "autograder" / "work" / "submitted"
+    submitted = course / "var" / "submitted"
     found = sorted(p.relative_to(submitted).as_posix() for p in submitted.rglob("*.ipynb"))
     assert found == ["ivanov.ii/practice_2/practice_2.ipynb", "ivanov.ii/theory_1/theory_1.ipynb",
                      "old_folder/practice_1/practice_1.ipynb", "old_zip/theory_1/theory_1.ipynb",
@@ -168,7 +168,7 @@ def test_a_zip_bomb_is_one_line_of_the_report(collected):
     lines = [ln for ln in out.splitlines() if "bomber" in ln]
     assert len(lines) == 1, lines[:5]
     assert lines[0].startswith("PROBLEM") and "not collected" in lines[0] and "3000 files" in lines[0], lines
-    assert not (course / "autograder" / "work" / "submitted" / "bomber").exists()
+    assert not (course / "var" / "submitted" / "bomber").exists()
     assert len(out.splitlines()) < 20, out
 
 

@@ -1,6 +1,6 @@
-"""The theory notebooks under the grading design of ``metaopt_lib.grading`` (verdicts decided outside the kernel).
+"""The theory notebooks under the grading design of ``metaopt_course.grading`` (verdicts decided outside the kernel).
 
-In-process (``autograder.inprocess``), on two hidden-input seeds, with the reference solution run once per seed:
+In-process (``metaopt_instructor.inprocess``), on two hidden-input seeds, with the reference solution run once per seed:
 
 * the reference judged against itself passes every test cell, each test cell reports checks named after it and at
   least one hidden, non-boolean probe (a forger cannot pass it by reporting ``True``);
@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.inprocess import failed_cells, judge, run_notebook
+from metaopt_instructor.inprocess import failed_cells, judge, run_notebook
 from tests.mutants_theory import ALTERNATIVES, EDITS, MUTANTS
 
 ROOT = Path(__file__).resolve().parents[1]

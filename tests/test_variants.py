@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from metaopt_lib.variants import VariantInputError, assign
+from metaopt_course.variants import VariantInputError, assign
 
 NAMES = [
     ("Иванов", "Ivanov"), ("Петрова", "Petrova"), ("Ёлкин", "Yolkin"), ("Семёнов", "Semyonov"),
@@ -90,7 +90,7 @@ def test_bad_input_is_refused_in_both_languages(ru, en, needle):
 
 
 def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "metaopt_lib", "variant", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "metaopt_course", "variant", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=60)
 
 
@@ -127,7 +127,7 @@ def test_roster(tmp_path):
                       "s3,Сидоров,Sidorov\n"
                       "s4,,Kuznetsov\n", encoding="utf-8-sig")
     output = tmp_path / "variants.csv"
-    out = subprocess.run([sys.executable, "-m", "metaopt_lib", "variant", "--roster", str(roster), "--output",
+    out = subprocess.run([sys.executable, "-m", "metaopt_course", "variant", "--roster", str(roster), "--output",
                           str(output)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     assert f"{roster}:3:" in out.stderr and f"{roster}:5:" in out.stderr
@@ -141,7 +141,7 @@ def test_roster(tmp_path):
 def test_roster_without_errors_exits_zero(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,surname_ru,surname_en\na,Цой,Tsoy\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "metaopt_lib", "variant", "--roster", str(roster)],
+    out = subprocess.run([sys.executable, "-m", "metaopt_course", "variant", "--roster", str(roster)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
     assert out.stdout.splitlines()[1] == "a,Цой,Tsoy,{},{}".format(*seed_script("Цой", "Tsoy"))
@@ -150,13 +150,13 @@ def test_roster_without_errors_exits_zero(tmp_path):
 def test_roster_with_wrong_header(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\n1,Иванов\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "metaopt_lib", "variant", "--roster", str(roster)],
+    out = subprocess.run([sys.executable, "-m", "metaopt_course", "variant", "--roster", str(roster)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "surname_ru" in out.stderr
 
 
 def test_yo_spellings_against_the_formula():
-    from metaopt_lib.variants import yo_spellings
+    from metaopt_course.variants import yo_spellings
 
     # ground truth: the homework's formula on the spelling written out by hand
     assert yo_spellings("Семёнова") == [("Семенова", seed_script("Семенова", "x")[0])]

@@ -10,7 +10,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 
 ANSWER = "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
-TEST = ('import torch\nfrom metaopt_lib.grading import check_close, probe, hidden_generator\n'
+TEST = ('import torch\nfrom metaopt_course.grading import check_close, probe, hidden_generator\n'
         'check_close("test_double:three", double(3.0), 6.0)\n'
         '### BEGIN HIDDEN TESTS\n'
         'probe("test_double:hidden", double(50.0 + float(torch.rand(1, generator=hidden_generator(1)))))\n'
@@ -27,7 +27,7 @@ def _notebook(test_source: str, answer_source: str) -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell(test_source, metadata={"nbgrader": {"grade_id": "test_double", "grade": True,
                                                                         "solution": False, "locked": True,
                                                                         "points": 1}}),
-        nbformat.v4.new_code_cell('from metaopt_lib.selfcheck import run_checks\nrun_checks("toy")',
+        nbformat.v4.new_code_cell('from metaopt_course.selfcheck import run_checks\nrun_checks("toy")',
                                   metadata={"nbgrader": {"grade_id": "selfcheck", "locked": True,
                                                          "grade": False, "solution": False}}),
     ]
@@ -61,7 +61,7 @@ def test_share_on_a_tiny_table(tmp_path):
 def test_a_solution_failing_its_visible_check_is_left_out(tmp_path):
     for folder in ("solutions", "assignments"):
         (tmp_path / folder / "toy").mkdir(parents=True)
-        nbformat.write(_notebook('from metaopt_lib.grading import check_close\n'
+        nbformat.write(_notebook('from metaopt_course.grading import check_close\n'
                                  'check_close("test_double:three", double(3.0), 7.0)', ANSWER),
                        tmp_path / folder / "toy" / "toy.ipynb")
     table = tmp_path / "m.py"

@@ -127,7 +127,7 @@
 # %% [markdown] lang="en"
 # ## 4. Glossary
 #
-# The table below is printed from `metaopt_lib.glossary`, the one list of terms of the course; a test checks the
+# The table below is printed from `metaopt_course.glossary`, the one list of terms of the course; a test checks the
 # lectures, the assignments and the library's messages against its forbidden variants. Three rules that are not
 # single terms:
 #
@@ -143,7 +143,7 @@
 # %% [markdown] lang="ru"
 # ## 4. Глоссарий
 #
-# Таблица ниже печатается из `metaopt_lib.glossary` — единственного списка терминов курса; тест проверяет по его
+# Таблица ниже печатается из `metaopt_course.glossary` — единственного списка терминов курса; тест проверяет по его
 # запрещённым вариантам лекции, задания и сообщения библиотеки. Три правила, которые не сводятся к отдельным
 # терминам:
 #
@@ -159,7 +159,7 @@
 # %%
 from IPython.display import Markdown, display
 
-from metaopt_lib import glossary
+from metaopt_course import glossary
 
 display(Markdown(glossary.markdown_table(LANG)))
 

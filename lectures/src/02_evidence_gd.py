@@ -28,11 +28,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from metaopt_course.widgets import interact
 from metaopt_lib import evidence
 from metaopt_lib.data import load_digits
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 gen = set_seed(0)

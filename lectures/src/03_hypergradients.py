@@ -27,11 +27,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from metaopt_course.widgets import interact
 from metaopt_lib import hypergrad as hg
+from metaopt_lib import training
 from metaopt_lib.data import load_digits
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 gen = set_seed(0)
@@ -292,7 +293,7 @@ grid = np.logspace(-3, 1, 30)
 grid_val = [float(val_b(hg.ridge_solution(Xa, ya, float(g)), None)) for g in grid]
 best = float(grid[int(np.argmin(grid_val))])
 log_lam = torch.full((dd,), np.log(best), requires_grad=True)
-opt = torch.optim.Adam([log_lam], lr=0.15)
+opt = training.Adam([log_lam], lr=0.15)
 history = []
 for _ in range(60):
     lam_j = log_lam.detach().exp()

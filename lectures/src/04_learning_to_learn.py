@@ -33,11 +33,12 @@ import matplotlib.pyplot as plt
 import torch
 from ipywidgets import FloatLogSlider, IntSlider
 
+from metaopt_course.widgets import interact
 from metaopt_lib import learned_opt as lo
 from metaopt_lib import meta
+from metaopt_lib.checkpoint import load_checkpoint
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 gen = set_seed(0)
@@ -153,7 +154,7 @@ torch.set_num_threads(1)
 # квадратичных функциях, так что ниже сравнение идёт с лучшими настроенными вручную вариантами обоих методов.
 
 # %%
-ckpt = meta.load_checkpoint("lstm_opt")
+ckpt = load_checkpoint("lstm_opt")
 cfg = ckpt["config"]
 W, y = lo.random_quadratics(300, cfg["dim"], torch.Generator().manual_seed(cfg["eval_seed"] + 1))
 f_test, theta0 = lo.quadratic_problems(W, y), torch.zeros(300, cfg["dim"])

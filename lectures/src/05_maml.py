@@ -32,10 +32,11 @@ import torch
 import torch.nn.functional as F
 from ipywidgets import Dropdown, FloatSlider, IntSlider
 
+from metaopt_course.widgets import interact
 from metaopt_lib import meta, tasks
+from metaopt_lib.checkpoint import load_checkpoint
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 gen = set_seed(0)
@@ -201,7 +202,7 @@ print(tr(f"cosine between the MAML and first-order MAML meta-gradients: {cos:.4f
 # $\alpha=0.01$, метабатч из 25 задач, Adam с шагом $10^{-3}$; предобученная модель видела те же задачи.
 
 # %%
-ckpt = meta.load_checkpoint("maml_sinusoid")
+ckpt = load_checkpoint("maml_sinusoid")
 models = {name: {k: v for k, v in run["state_dict"].items()} for name, run in ckpt["runs"].items()}
 x_grid = torch.linspace(-5, 5, 200).reshape(1, 200, 1)
 
@@ -355,7 +356,7 @@ interact(show_task,
 # 0,4, как у метаобучаемых моделей, и один раз со своим шагом, подобранным на эпизодах из обучающих классов.
 
 # %%
-digits = meta.load_checkpoint("maml_digits")
+digits = load_checkpoint("maml_digits")
 names = {"maml": "MAML", "anil": "ANIL", "pretrain": tr("joint pre-training", "совместное предобучение"),
          "classifier": tr("classifier pre-training", "предобучение классификатора"),
          "classifier_tuned": tr("classifier, tuned step", "классификатор, подобранный шаг")}

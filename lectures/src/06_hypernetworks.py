@@ -25,11 +25,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from metaopt_course.widgets import interact
 from metaopt_lib import hypernet
+from metaopt_lib.checkpoint import load_checkpoint
 from metaopt_lib.data import load_digits
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 set_seed(0)
@@ -173,7 +174,7 @@ torch.set_num_threads(1)  # small tensors: one thread is faster than two that wa
 # моделей $\lambda \mapsto \mathbf{w}^*(\lambda)$, а не одну модель, и экономит она обучения, а не память.
 
 # %%
-checkpoint = hypernet.load_checkpoint()
+checkpoint = load_checkpoint("hypernet")
 run = checkpoint["runs"]["logreg_l2"]
 phi, sizes = run["phi"], tuple(run["config"]["sizes"])
 digits = load_digits()

@@ -37,11 +37,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from metaopt_course.widgets import interact
 from metaopt_lib import compression, pruning, training
 from metaopt_lib.data import load_mnist
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 set_seed(0)

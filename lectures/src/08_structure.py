@@ -43,11 +43,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from metaopt_course.widgets import interact
 from metaopt_lib import pruning, structure, training, variational
 from metaopt_lib.data import load_mnist
 from metaopt_lib.i18n import translator
 from metaopt_lib.seeding import set_seed
-from metaopt_lib.widgets import interact
 
 tr = translator(LANG)
 set_seed(0)
@@ -459,11 +459,11 @@ print(tr("model 2, μ_s + μ_zi per group:", "модель 2, μ_s + μ_zi по 
 print(tr("worked example, N = 3:", "разобранный пример, N = 3:"),
       f"E K₊(α=1, β=1) = {structure.ibp_expected_dishes(3, 1.0, 1.0):.2f}, "
       f"E K₊(α=1, β=2) = {structure.ibp_expected_dishes(3, 1.0, 2.0):.2f}")
-structure.plot_ibp(structure.SEED_SETTINGS, n_customers=40, seed=0, tr=tr)
+structure.plot_ibp(structure.SLIDE_SETTINGS, n_customers=40, seed=0, tr=tr)
 plt.tight_layout()
 plt.show()
 gen = torch.Generator().manual_seed(0)
-for a, bta in structure.SEED_SETTINGS:
+for a, bta in structure.SLIDE_SETTINGS:
     ks = [structure.sample_ibp(40, a, bta, gen).shape[1] for _ in range(40)]
     print(f"α = {a:g}, β = {bta:g}: " + tr("mean K₊ over 40 draws", "среднее K₊ по 40 выборкам"),
           f"{np.mean(ks):.2f} ± {np.std(ks) / np.sqrt(40):.2f}, α Σ β/(β+j−1) = {structure.ibp_expected_dishes(40, a, bta):.2f}")

@@ -36,8 +36,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-import metaopt_lib.grading
-from metaopt_lib.grading import check_close, check_true, forbid, hidden_generator, probe, substitute
+import metaopt_course.grading
+from metaopt_course.grading import check_close, check_true, forbid, hidden_generator, probe, substitute
 from metaopt_lib.data import load_mnist
 from metaopt_lib.pruning import random_mask
 from metaopt_lib.seeding import set_seed
@@ -431,7 +431,7 @@ plt.show()
 
 # %% nb="setup" gid="p1_selfcheck"
 # Self-check: the visible tests again, one line each / Самопроверка: видимые тесты, по строке на каждый
-from metaopt_lib.selfcheck import run_checks
+from metaopt_course.selfcheck import run_checks
 
 run_checks("practice_1")  # quiet while graded; under Validate it lists unanswered written answers
 

@@ -34,7 +34,7 @@ import scipy.integrate
 import scipy.optimize
 import torch
 
-from metaopt_lib.grading import check_close, check_true, hidden_generator, probe
+from metaopt_course.grading import check_close, check_true, hidden_generator, probe
 from metaopt_lib.seeding import set_seed
 
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))  # True while the notebook is being graded
@@ -293,6 +293,6 @@ probe("test_parametric_complexity:sequence_v", [float(_v) for _, _v in _seq], rt
 # какие пройдены. Скрытые тесты запускаются только при оценивании: пройти открытые необходимо, но недостаточно.
 
 # %% nb="setup" gid="selfcheck"
-from metaopt_lib.selfcheck import run_checks
+from metaopt_course.selfcheck import run_checks
 
 run_checks("theory_3")  # quiet while graded; under Validate it lists unanswered written answers

@@ -32,7 +32,7 @@ import os
 import numpy as np
 import torch
 
-from metaopt_lib.grading import check_close, check_true, hidden_generator, probe
+from metaopt_course.grading import check_close, check_true, hidden_generator, probe
 from metaopt_lib.seeding import set_seed
 
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))  # True while the notebook is being graded
@@ -381,6 +381,6 @@ probe("test_optimal_structure:scan_q_star", [torch.cat([_a[0], _b[0]]) for _, _a
 # какие пройдены. Скрытые тесты запускаются только при оценивании: пройти открытые необходимо, но недостаточно.
 
 # %% nb="setup" gid="selfcheck"
-from metaopt_lib.selfcheck import run_checks
+from metaopt_course.selfcheck import run_checks
 
 run_checks("theory_5")  # quiet while graded; under Validate it lists unanswered written answers

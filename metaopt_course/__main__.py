@@ -1,0 +1,3 @@
+from metaopt_course.cli import main
+
+raise SystemExit(main())

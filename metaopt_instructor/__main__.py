@@ -1,0 +1,3 @@
+from metaopt_instructor.command import main
+
+raise SystemExit(main())

@@ -1,3 +1,0 @@
-from metaopt_lib.cli import main
-
-raise SystemExit(main())
