@@ -14,7 +14,9 @@ A cell's role is written in its jupytext header and becomes nbgrader metadata (s
     # %% [markdown]                            instruction text: locked automatically
     # %% nb="free"                             an ordinary, editable code cell (scratch, self-check)
 
-Cell ids are the grade ids (or ``<name>-cell-NN``), so regenerating gives byte-identical notebooks.
+Cell ids are the grade ids (or ``<name>-cell-NN``), so regenerating gives byte-identical notebooks. The notebook's
+metadata names its source and its generator (``metaopt.source``, ``metaopt.generated``); ``make solutions`` runs
+this script and records the notebooks in ``generated.json`` (``make check``).
 
 Usage::
 
@@ -36,6 +38,9 @@ from metaopt_course import KERNELSPEC
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "scripts" / "assignment_sources"
 ROLES = ("setup", "answer", "tests", "manual", "free", "locked")
+# the mark every built notebook carries (notebook metadata ``metaopt.generated``; nbgrader keeps it in the release)
+GENERATED = ("by `make solutions` (the student version in assignments/ by `make assignments`); "
+             "edit the source, not this file")
 
 
 def sources() -> list[Path]:
@@ -55,7 +60,8 @@ def build(name: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": dict(KERNELSPEC),
                    "language_info": {"name": "python"},
-                   "metaopt": {"assignment": name}}
+                   "metaopt": {"assignment": name, "source": f"scripts/assignment_sources/{name}.py",
+                               "generated": GENERATED}}
     seen = set()
     for i, cell in enumerate(text.cells):
         meta = dict(cell.metadata)

@@ -116,6 +116,7 @@ def test_lecture_template(src):
 
 
 @pytest.mark.notebook
+@pytest.mark.serial_heavy
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.stem)
 def test_lecture_executes_in_time(src, lang, tmp_path):

@@ -26,7 +26,7 @@ from metaopt_instructor.course import Course
 from metaopt_instructor.sandbox import sandbox_status
 from metaopt_instructor.toycourse import HIDDEN_MARKER, make_toy_course
 
-pytestmark = pytest.mark.xdist_group("autograder")
+pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
 ROSTER = """student_id,surname_ru,surname_en
 s_ok,Кузнецов,Kuznetsov

@@ -20,7 +20,7 @@ import pytest
 from metaopt_instructor.demo import SAMPLE_CLASS, expected_statuses, run_grading_demo
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.xdist_group("autograder")
+pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
 
 def _chosen() -> dict[str, str]:

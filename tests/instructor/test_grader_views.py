@@ -26,7 +26,7 @@ from metaopt_instructor import samples
 from metaopt_instructor.course import Course
 from metaopt_instructor.toycourse import HIDDEN_MARKER, make_toy_course, toy_solution
 
-pytestmark = pytest.mark.xdist_group("autograder")
+pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
 # all three surname pairs give theory_1 and practice_1, the toy course's two assignments
 ROSTER = """student_id,surname_ru,surname_en

@@ -41,7 +41,7 @@ def _tables() -> dict[str, list[tuple[str, str, set[str]]]]:
 
 
 MUTANTS = _tables()
-pytestmark = pytest.mark.skipif(not MUTANTS, reason="no wrong-answer tables yet")
+pytestmark = [pytest.mark.skipif(not MUTANTS, reason="no wrong-answer tables yet"), pytest.mark.serial_heavy]
 
 
 def _halves(rows):

@@ -24,7 +24,7 @@ from metaopt_instructor import samples
 from metaopt_instructor.course import Course
 from metaopt_instructor.toycourse import make_toy_course
 
-pytestmark = pytest.mark.xdist_group("autograder")
+pytestmark = [pytest.mark.xdist_group("autograder"), pytest.mark.serial_heavy]
 
 # student -> (assignment, kind of submission, expected auto score): the toy course's points are 2 + 1
 CLASS = {"s_ok": ("theory_1", samples.correct, 3.0), "s_wrong": ("theory_1", samples.partly_wrong, 0.0),

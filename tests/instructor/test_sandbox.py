@@ -18,7 +18,7 @@ from metaopt_instructor.course import REPO_ROOT
 
 USABLE, REASON = sandbox.sandbox_status()
 needs_sandbox = pytest.mark.skipif(not USABLE, reason=f"no grading sandbox here: {REASON}")
-pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("sandbox")]
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("sandbox"), pytest.mark.serial_heavy]
 MARKER = "SECRET-HIDDEN-TEST-41c2"
 
 

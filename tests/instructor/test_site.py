@@ -38,7 +38,7 @@ BUILD_TIMEOUT_S = 1800
 sys.path.insert(0, str(ROOT / "website"))
 import build as site_build  # noqa: E402  (website/build.py)
 
-pytestmark = pytest.mark.timeout(BUILD_TIMEOUT_S + 600)
+pytestmark = [pytest.mark.timeout(BUILD_TIMEOUT_S + 600), pytest.mark.serial_heavy]
 
 
 def lectures(lang: str) -> list[str]:

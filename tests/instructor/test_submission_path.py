@@ -172,6 +172,7 @@ def test_a_zip_bomb_is_one_line_of_the_report(collected):
     assert len(out.splitlines()) < 20, out
 
 
+@pytest.mark.serial_heavy
 def test_the_submitted_zip_is_graded_like_any_submission(collected):
     """The rest of the instructor's path for one zip as ``make submit`` wrote it: release, sandboxed autograde,
     export — the notebook with the student id in its metadata gets every automatic point."""
