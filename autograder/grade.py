@@ -85,8 +85,8 @@ class Grader:
     def prepare(self, student: str, assignment: str, gb) -> Job:
         return prepare(self.course, student, assignment, gb)
 
-    def execute(self, job: Job, slots) -> Job:
-        return execution.execute_job(job, self.course, self.limits, self.sandboxed, slots)
+    def execute(self, job: Job, sandboxes: execution.Sandboxes) -> Job:
+        return execution.execute_job(job, self.course, self.limits, self.sandboxed, sandboxes)
 
     def record(self, job: Job, gb, reference: dict) -> dict:
         return recording.record(self.course, job, gb, reference, self.limits, self.sandboxed, self._released_tests)
@@ -96,9 +96,10 @@ class Grader:
                                        lambda j: self.record(j, gb, reference))
 
     def _references(self, pairs: list[tuple[str, str]], cluster=None) -> dict:
-        """The reference values of the batch, on slots after the workers' own (on the cluster when given)."""
+        """The reference values of the batch, on slots after the workers' own two each (on the cluster when
+        given)."""
         threads = max(1, cluster.workers()) if cluster else self.workers
-        return execution.references(self.course, pairs, threads, self.workers, self.log,
+        return execution.references(self.course, pairs, threads, 2 * self.workers, self.log,
                                     cluster.execute if cluster else None)
 
     # --- the batch ---------------------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ class Grader:
         if skipped:
             self.log(f"{len(skipped)} submissions unchanged since they were graded: skipped (--force grades them "
                      "again)")
-        pool, submit = self._pool()
+        pool, submit = self._pool(pairs)
         reference = self._references(pairs, pool if self.cluster else None)
         start = time.monotonic()
         self.progress = progress.Progress(len(pairs))
@@ -137,17 +138,19 @@ class Grader:
                      "Student code runs with resource and time limits only and can read files of this machine.\n"
                      f"{bar}")
 
-    def _pool(self):
-        """(pool, submit): ``submit(job)`` returns a future of the executed job."""
+    def _pool(self, pairs: list[tuple[str, str]]):
+        """(pool, submit): ``submit(job)`` returns a future of the executed job. Locally, the first sandboxes start
+        warming up at once (while the reference values are computed and the first submissions prepared)."""
         if self.cluster:
             from autograder.cluster import DaskPool
 
             pool = DaskPool(self.cluster, self.limits, self.sandbox_mode, self.course.source_dir)
             self.log(f"executing on the Dask cluster {self.cluster} ({pool.workers()} worker threads)")
             return pool, pool.submit
-        pool = concurrent.futures.ThreadPoolExecutor(self.workers)
-        slots = execution.slot_queue(0, self.workers)
-        return pool, functools.partial(pool.submit, self.execute, slots=slots)
+        pool = _LocalPool(self.workers, self.sandboxed, self.course, self.limits)
+        if pairs:
+            pool.sandboxes.warm_up(self.course.source_dir / pairs[0][1], self.limits, len(pairs))
+        return pool, functools.partial(pool.submit, self.execute)
 
     def _drive(self, pairs, pool, submit, reference: dict, hashes: dict) -> list[dict]:
         """Prepares every submission and submits it; records each as it comes back. One gradebook session in this
@@ -183,6 +186,25 @@ class Grader:
         self.log(f"  {prefix} {result['student']:<12} {result['assignment']:<12} {result['status']:<16} "
                  f"{result['note'][:100]}")
         return result
+
+
+class _LocalPool(concurrent.futures.ThreadPoolExecutor):
+    """The local workers and their (warm) sandboxes, ended together."""
+
+    def __init__(self, workers: int, sandboxed: bool, course: Course, limits: sandbox.Limits):
+        super().__init__(workers)
+        self.sandboxes = execution.Sandboxes(workers, sandboxed)
+        self.course, self.limits = course, limits
+
+    def submit(self, fn, job: Job):
+        self.sandboxes.expect(self.course.source_dir / job.assignment, self.limits, len(job.notebooks))
+        return super().submit(fn, job, self.sandboxes)
+
+    def shutdown(self, *args, **kwargs):
+        try:
+            super().shutdown(*args, **kwargs)
+        finally:
+            self.sandboxes.close()
 
 
 def autograde(course: Course, assignments: list[str] | None = None, workers: int | None = None,
