@@ -37,6 +37,11 @@ import tempfile
 import threading
 import time
 
+# nbformat validates with jsonschema, whose format checkers compile ~40 lark grammars at import when the optional
+# rfc3987_syntax is installed: 2–3 CPU-seconds in every executor, i.e. per notebook graded. Notebooks carry no
+# URI formats worth checking here, so the executor never loads it (the import fails, jsonschema skips that check).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 KERNEL_NAME = "metaopt-grading"
 REPORT_MIME = "application/vnd.metaopt.check+json"
 PRE_IMPORTS = ("numpy", "torch", "metaopt_lib", "metaopt_lib.grading")
@@ -316,6 +321,7 @@ async def _run(payload, *, cell_timeout, setup_timeout, total_timeout, workdir, 
         await client.async_start_new_kernel(stdout=open(os.devnull, "wb"), stderr=open(os.devnull, "wb"))
         await client.async_start_new_kernel_client()
         await _silent(client.kc, WARM_UP, setup_timeout)
+        nbformat.validate(client.nb)  # loads the validator before the notebook comes
     except Exception as err:
         outcome["error"] = f"the kernel did not start: {type(err).__name__}: {err}"
     loop = asyncio.get_running_loop()
