@@ -160,9 +160,7 @@ def reference_reports(course: Course, assignment: str, notebook: str, seeds: lis
         return out
     nb_path = course.source_dir / assignment / f"{notebook}.ipynb"
     solution = nbformat.read(nb_path, as_version=4)
-    limits = grading_limits(course)
-    limits = dataclasses.replace(limits, total_timeout=limits.total_timeout * (1 + SEEDS_PER_RUN // 2),
-                                 notebook_output_kb=limits.notebook_output_kb * SEEDS_PER_RUN)
+    limits = reference_limits(course)
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(0, len(missing), SEEDS_PER_RUN):
         chunk = missing[i:i + SEEDS_PER_RUN]
@@ -197,6 +195,13 @@ def reference_reports(course: Course, assignment: str, notebook: str, seeds: lis
     return out
 
 
+def reference_limits(course: Course):
+    """The limits of a reference run: the course's, with room for ``SEEDS_PER_RUN`` seeds in one execution."""
+    limits = grading_limits(course)
+    return dataclasses.replace(limits, total_timeout=limits.total_timeout * (1 + SEEDS_PER_RUN // 2),
+                               notebook_output_kb=limits.notebook_output_kb * SEEDS_PER_RUN)
+
+
 def grading_limits(course: Course):
     """The course's limits: ``autograder.sandbox.Limits`` with the ``c.MetaoptGrading`` overrides of its config."""
     import dataclasses
@@ -212,24 +217,47 @@ def grading_limits(course: Course):
     return Limits(**overrides)
 
 
-def release(course: Course, assignments: list[str] | None = None, workers: int = 1,
+def release(course: Course, assignments: list[str] | None = None, workers: int | None = None,
             log=print, expected: bool = True, force: bool = True) -> list[str]:
-    """Release ``assignments`` (all when empty) and compute the reference reports of seed 0 with ``workers`` in
-    parallel (``expected=False`` leaves the reference values to autograde, which computes them for the students it
-    grades; ``force=False`` skips assignments released from the same sources before)."""
+    """Release ``assignments`` (all when empty) and compute the reference reports of seed 0 (``expected=False``
+    leaves the reference values to autograde, which computes them for the students it grades; ``force=False``
+    skips assignments released from the same sources before).
+
+    The solution runs do not depend on the release, so they start at once, ``workers`` at a time (default: the
+    CPU count) in warm sandboxes (``autograder.execution.Sandboxes``), while nbgrader generates the student
+    versions one after the other in this thread (it writes the gradebook)."""
+    from autograder import sandbox
+    from autograder.execution import Sandboxes
+
     names = list(assignments) if assignments else course.assignments()
     if not names:
         raise GradingError(f"no assignments found in {course.source_dir}")
-    for name in names:
-        ran = generate(course, name, force=force)
-        log(f"{'released' if ran else 'up to date'} {name} -> {course.release_dir / name}")
-    if not expected:
-        return names
-    jobs = [(name, path.stem) for name in names for path in course.source_notebooks(name)]
-    with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:
-        futures = {pool.submit(reference_reports, course, name, nb, [0], slot, log): name
-                   for slot, (name, nb) in enumerate(jobs)}
+    unknown = [n for n in names if n not in course.assignments()]
+    if unknown:
+        known = ", ".join(course.assignments()) or "none"
+        raise GradingError(f"unknown assignment {unknown[0]!r} (assignments in {course.source_dir}: {known})")
+    workers = max(1, workers or os.cpu_count() or 1)
+    jobs = [(name, path.stem) for name in names for path in course.source_notebooks(name)] if expected else []
+    sandboxes = Sandboxes(workers, sandbox.sandbox_status()[0])
+    limits = reference_limits(course)
+    for name, _ in jobs:
+        sandboxes.expect(course.source_dir / name, limits)
+    sandboxes.warm_up()
+
+    def execute(payload, files_from, limits, slot=0, sandbox=None):
+        return sandboxes.execute(payload, files_from, limits)
+
+    pool = concurrent.futures.ThreadPoolExecutor(workers)
+    try:
+        futures = {pool.submit(reference_reports, course, name, nb, [0], 0, log, execute): name
+                   for name, nb in jobs}
+        for name in names:
+            ran = generate(course, name, force=force)
+            log(f"{'released' if ran else 'up to date'} {name} -> {course.release_dir / name}")
         for future in concurrent.futures.as_completed(futures):
             data = future.result()[0]
             log(f"reference values of {futures[future]}: {sum(len(r) for r in data.values())} checks")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        sandboxes.close()
     return names
