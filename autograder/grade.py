@@ -68,6 +68,10 @@ class Grader:
         self.course = course
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.log = log
+        # every worker holds two sandbox slots (warm sandboxes) and the reference runs one more each: all distinct
+        if self.workers > sandbox.SLOTS_PER_RUN // 3:
+            self.workers = sandbox.SLOTS_PER_RUN // 3
+            log(f"at most {self.workers} local workers per grading run (sandbox slots); use a cluster for more")
         self.cluster = cluster or course.setting("cluster", None)
         self.force = force
         self.sandbox_mode = sandbox_mode

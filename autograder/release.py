@@ -236,7 +236,7 @@ def release(course: Course, assignments: list[str] | None = None, workers: int |
     if unknown:
         known = ", ".join(course.assignments()) or "none"
         raise GradingError(f"unknown assignment {unknown[0]!r} (assignments in {course.source_dir}: {known})")
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = min(max(1, workers or os.cpu_count() or 1), sandbox.SLOTS_PER_RUN // 2)  # two slots each
     jobs = [(name, path.stem) for name in names for path in course.source_notebooks(name)] if expected else []
     sandboxes = Sandboxes(workers, sandbox.sandbox_status()[0])
     limits = reference_limits(course)
