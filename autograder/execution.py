@@ -112,16 +112,16 @@ class Sandboxes:
                     sandbox.discard(warm)
                 with self._lock:
                     self._warming -= 1
+            if started is None:
+                slot = lane.slots[lane.turn]
+                lane.turn = 1 - lane.turn
+                started = sandbox.start(files_from, limits, slot, self.sandboxed)
             with self._lock:
                 try:
                     self._upcoming.remove(key)
                 except ValueError:
                     pass
                 following = self._claim_next() if self.warm else None
-            if started is None:
-                slot = lane.slots[lane.turn]
-                lane.turn = 1 - lane.turn
-                started = sandbox.start(files_from, limits, slot, self.sandboxed)
             if following is not None:
                 self._start_next(lane, following)  # on the other slot: its uid is not the running one's
             return sandbox.finish(started, payload)
