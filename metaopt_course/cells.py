@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BEGIN_SOLUTION", "END_SOLUTION", "BEGIN_HIDDEN", "END_HIDDEN", "HIDDEN_REGION",
+__all__ = ["REPORT_MIME", "BEGIN_SOLUTION", "END_SOLUTION", "BEGIN_HIDDEN", "END_HIDDEN", "HIDDEN_REGION",
            "nbgrader_meta", "is_test_cell", "is_answer_cell", "is_written_answer", "is_setup_cell", "is_protected",
            "has_regions", "outside_regions", "region_lines"]
+
+REPORT_MIME = "application/vnd.metaopt.check+json"
+"""The MIME type of the display outputs by which a test cell's checks report values to the grader."""
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"

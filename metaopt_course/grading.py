@@ -34,12 +34,13 @@ import zlib
 import numpy as np
 import torch
 
+from metaopt_course.cells import REPORT_MIME
 from metaopt_lib.i18n import both
 
 __all__ = ["MIME", "SEED_ENV", "GradingCheckFailed", "values_close", "plain", "check_close", "check_true", "probe",
            "hidden_generator", "hidden_seed", "set_hidden_seed", "forbid", "substitute", "grading"]
 
-MIME = "application/vnd.metaopt.check+json"
+MIME = REPORT_MIME  # display outputs of this type carry a check's report to the grader
 SEED_ENV = "METAOPT_HIDDEN_SEED"
 _hidden_seed: int | None = None
 

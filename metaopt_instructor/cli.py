@@ -30,7 +30,7 @@ def _course(args) -> Course:
 def cmd_release(args) -> int:
     from metaopt_instructor.release import release
 
-    release(_course(args), args.assignments, workers=args.workers or 1, force=not args.if_changed,
+    release(_course(args), args.assignments, workers=args.workers, force=not args.if_changed,
             expected=not args.no_reference)
     return 0
 
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and run the solution once to check it passes its own tests (the reference "
                                    "values of each student's hidden inputs are computed by autograde).")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    p.add_argument("--workers", type=int, default=None, help="parallel solution runs (default 1)")
+    p.add_argument("--workers", type=int, default=None, help="parallel solution runs (default: CPU count)")
     p.add_argument("--if-changed", action="store_true",
                    help="skip assignments whose sources did not change since their last release")
     p.add_argument("--no-reference", action="store_true",

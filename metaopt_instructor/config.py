@@ -2,8 +2,8 @@
 
 ``nbgrader_config.py`` (read by formgrader and by every ``metaopt grade`` command) calls ``configure(c, root)``;
 ``Course`` calls ``harden(cfg)`` again after loading it, so a course file cannot switch the hardening off. The
-grading limits have their own single owner, ``metaopt_instructor.sandbox.Limits`` (a course overrides a field with
-``c.MetaoptGrading.<field>``).
+grading limits' defaults have their own single owner, ``metaopt_instructor.sandbox.Limits``; a course overrides a
+field with ``c.MetaoptGrading.<field>``, and :func:`grading_limits` is the one place that reads those overrides.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-__all__ = ["STATE_DIR", "CODE_STUB", "TEXT_STUB", "state_dir", "default_db_url", "harden", "configure"]
+__all__ = ["STATE_DIR", "CODE_STUB", "TEXT_STUB", "state_dir", "default_db_url", "harden", "configure",
+           "grading_limits"]
 
 STATE_DIR = "var"
 """The course folder's one ignored folder of runtime state: gradebook, submissions, autograded notebooks, feedback,
@@ -76,3 +77,19 @@ def configure(c: Config, root: Path) -> None:
     # nbgrader's own autograde (formgrader's button) is NOT sandboxed: use `metaopt grade autograde`.
     c.Execute.timeout = 120
     harden(c)
+
+
+def grading_limits(course):
+    """The limits of one course's executions: ``metaopt_instructor.sandbox.Limits`` with the ``c.MetaoptGrading``
+    overrides of its configuration (and of the command line, through ``Course``'s settings)."""
+    import dataclasses
+
+    from metaopt_instructor.sandbox import Limits
+
+    names = {"total_timeout": "submission_timeout"}  # the config's name of a field, where it differs
+    overrides = {}
+    for field in dataclasses.fields(Limits):
+        value = course.setting(names.get(field.name, field.name), None)
+        if value is not None:
+            overrides[field.name] = int(value)
+    return Limits(**overrides)

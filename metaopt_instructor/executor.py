@@ -1,11 +1,16 @@
 """Execute one student notebook: the only grading code that runs next to student code.
 
-Self-contained on purpose (standard library, nbformat, nbclient, jupyter_client): the sandbox binds this one file
+Self-contained on purpose (standard library, nbformat, nbclient, jupyter_client, and the course's cell roles from
+``metaopt_course.cells``, which the sandbox binds with the student floors): the sandbox binds this one file
 read-only, never the ``metaopt_instructor`` package, the course folder or the gradebook. Protocol:
 
+* start-up, before anything is read: the kernel is started and imports what every graded notebook imports
+  (``PRE_IMPORTS``, silently: no names, history or execution count left), so a sandbox started ahead of its
+  notebook is warm when the notebook comes (``metaopt_instructor.execution.Sandboxes``). One process, one notebook.
 * stdin: the prepared notebook (JSON). ``metadata.metaopt_grading.seed`` is the per-student seed of the hidden
-  inputs (given to the kernel as ``METAOPT_HIDDEN_SEED``); it is removed before execution. The notebook is kept in
-  memory, never written to disk, and the process makes itself non-dumpable.
+  inputs, removed from the notebook and set in the kernel with ``metaopt_course.grading.set_hidden_seed`` (silently)
+  before the first cell; the time limits count from here. The notebook is kept in memory, never written to disk,
+  and the process makes itself non-dumpable.
 * stdout: one JSON document ``{"notebook", "finished", "started", "timeouts", "killed", "dead_kernel",
   "deadline", "error", "reports", "cut", "cell_seconds", "seconds", "cpu"}``. ``reports`` maps the index of each test cell (nbgrader
   ``grade`` without ``solution``) to the check reports its checks sent (display outputs of MIME type
@@ -33,9 +38,16 @@ import tempfile
 import threading
 import time
 
+from metaopt_course import cells
+
+# nbformat validates with jsonschema, whose format checkers compile ~40 lark grammars at import when the optional
+# rfc3987_syntax is installed: 2–3 CPU-seconds in every executor, i.e. per notebook graded. Notebooks carry no
+# URI formats worth checking here, so the executor never loads it (the import fails, jsonschema skips that check).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 KERNEL_NAME = "metaopt-grading"
-REPORT_MIME = "application/vnd.metaopt.check+json"
-SEED_ENV = "METAOPT_HIDDEN_SEED"
+REPORT_MIME = cells.REPORT_MIME
+PRE_IMPORTS = ("numpy", "torch", "metaopt_lib", "metaopt_course.grading")
 MAX_REPORTS = 5000          # reports kept per test cell
 MAX_REPORT_BYTES = 1 << 20  # one report's JSON
 
@@ -66,11 +78,6 @@ def _set_limits(memory_mb: int, nproc: int, cpu_seconds: int, file_mb: int) -> N
     if file_mb > 0:
         lower(resource.RLIMIT_FSIZE, file_mb * 1024 * 1024)
     lower(resource.RLIMIT_CORE, 0)
-
-
-def _is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def _size(out) -> int:
@@ -113,8 +120,7 @@ def _client_class():
 
         def _get_timeout(self, cell):
             timeout = super()._get_timeout(cell)
-            meta = (cell.get("metadata", {}).get("nbgrader", {}) or {}) if cell is not None else {}
-            if timeout is not None and meta.get("locked") and not meta.get("grade") and not meta.get("solution"):
+            if timeout is not None and cell is not None and cells.is_setup_cell(cell):
                 timeout = max(timeout, self.setup_timeout)  # locked set-up cells import torch & co.
             remaining = max(1, int(self._deadline - time.monotonic()))
             timeout = remaining if timeout is None else min(timeout, remaining)
@@ -162,7 +168,7 @@ def _client_class():
                 self.deadline_hit = True
                 return cell
             self._current = cell_index
-            self._current_is_test = _is_test_cell(cell)
+            self._current_is_test = cells.is_test_cell(cell)
             self._cell_bytes = 0
             self.started.append(cell_index)
             self._cell_started = time.monotonic()
@@ -183,7 +189,7 @@ def _client_class():
     return TrackingClient
 
 
-def _kernel_spec(folder: str, python: str, seed: int) -> str:
+def _kernel_spec(folder: str, python: str) -> str:
     spec_dir = os.path.join(folder, "kernels", KERNEL_NAME)
     os.makedirs(spec_dir)
     spec = {
@@ -191,7 +197,7 @@ def _kernel_spec(folder: str, python: str, seed: int) -> str:
                  "--InteractiveShell.xmode=Minimal", "--HistoryManager.enabled=False"],
         "display_name": "metaopt grading", "language": "python",
         # figures stay in the graded notebook (inline backend): graders grade the plots they see
-        "env": {SEED_ENV: str(seed), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline",
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 "PYTHONDONTWRITEBYTECODE": "1", "NBGRADER_EXECUTION": "autograde",
                 "JOBLIB_MULTIPROCESSING": "0", "JOBLIB_TEMP_FOLDER": "/tmp"},
@@ -199,6 +205,36 @@ def _kernel_spec(folder: str, python: str, seed: int) -> str:
     with open(os.path.join(spec_dir, "kernel.json"), "w", encoding="utf-8") as fh:
         json.dump(spec, fh)
     return os.path.join(folder, "kernels")
+
+
+# Run silently in the fresh kernel before the notebook arrives (nothing is left in the user namespace, no history,
+# no execution count): the imports every graded notebook pays for.
+WARM_UP = """def _metaopt_warm_up():
+    import importlib
+    for name in %r:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+_metaopt_warm_up()
+del _metaopt_warm_up
+""" % (PRE_IMPORTS,)
+SET_SEED = "import metaopt_course.grading as _metaopt_g\n_metaopt_g.set_hidden_seed(%d)\ndel _metaopt_g\n"
+
+
+async def _silent(kc, code: str, timeout: float) -> bool:
+    """Runs ``code`` in the kernel without output, history or execution count; whether it succeeded."""
+    import queue
+
+    msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = await kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            return False
+        if msg.get("parent_header", {}).get("msg_id") == msg_id:
+            return msg.get("content", {}).get("status") == "ok"
 
 
 def _kill_kernel(km) -> None:
@@ -250,28 +286,56 @@ def _result(client, nb, start: float, **extra) -> dict:
             "seconds": time.monotonic() - start}
 
 
-def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int, workdir: str, python: str,
+def run(payload, *, cell_timeout: int, setup_timeout: int, total_timeout: int, workdir: str, python: str,
         grace: float = 10.0, cell_kb: int = 512, notebook_kb: int = 8192, reply=None) -> dict:
-    """Execute the notebook; returns the reply. ``reply(result)``, when given, is called by the watchdog instead
-    (and the process ends) if a killed kernel leaves the client stuck."""
+    """Start the kernel and import what every notebook imports, THEN call ``payload()`` (bytes: the prepared
+    notebook; blocks until the grader sends it), set the hidden-input seed silently and execute the notebook;
+    returns the reply. The time limits count from the payload's arrival. ``reply(result)``, when given, is called
+    by the watchdog instead (and the process ends) if a killed kernel leaves the client stuck."""
+    return asyncio.run(_run(payload, cell_timeout=cell_timeout, setup_timeout=setup_timeout,
+                            total_timeout=total_timeout, workdir=workdir, python=python, grace=grace,
+                            cell_kb=cell_kb, notebook_kb=notebook_kb, reply=reply))
+
+
+async def _run(payload, *, cell_timeout, setup_timeout, total_timeout, workdir, python, grace, cell_kb,
+               notebook_kb, reply) -> dict:
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import DeadKernelError
 
-    start = time.monotonic()
-    nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    del raw
-    seed = int((nb.metadata.pop("metaopt_grading", None) or {}).get("seed", 0))
     private = tempfile.mkdtemp(prefix="metaopt-exec-")
     os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(private, "runtime")
-    ksm = KernelSpecManager(kernel_dirs=[_kernel_spec(private, python, seed)])
+    ksm = KernelSpecManager(kernel_dirs=[_kernel_spec(private, python)])
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
     client = _client_class()(
-        nb, km=km, kernel_name=KERNEL_NAME, timeout=cell_timeout, startup_timeout=120, allow_errors=True,
-        interrupt_on_timeout=True, record_timing=False, resources={"metadata": {"path": workdir}},
-        deadline=start + total_timeout, setup_timeout=setup_timeout, cell_kb=cell_kb, notebook_kb=notebook_kb)
+        nbformat.v4.new_notebook(), km=km, kernel_name=KERNEL_NAME, timeout=cell_timeout, startup_timeout=120,
+        allow_errors=True, interrupt_on_timeout=True, record_timing=False, resources={"metadata": {"path": workdir}},
+        deadline=time.monotonic() + 10 ** 9, setup_timeout=setup_timeout, cell_kb=cell_kb, notebook_kb=notebook_kb)
     outcome = {}
+    # warm: a fresh kernel of this process alone, before any student's notebook exists here
+    try:
+        await client.async_start_new_kernel(stdout=open(os.devnull, "wb"), stderr=open(os.devnull, "wb"))
+        await client.async_start_new_kernel_client()
+        await _silent(client.kc, WARM_UP, setup_timeout)
+        nbformat.validate(client.nb)  # loads the validator before the notebook comes
+    except Exception as err:
+        outcome["error"] = f"the kernel did not start: {type(err).__name__}: {err}"
+    loop = asyncio.get_running_loop()
+    raw = await loop.run_in_executor(None, payload)
+    start = time.monotonic()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as err:  # nothing came (a warm sandbox that was not used) or not a notebook
+        if km.has_kernel:
+            await km.shutdown_kernel(now=True)
+        return _result(client, client.nb, start, killed=[], error=f"no notebook on stdin ({type(err).__name__})")
+    del raw
+    seed = int((nb.metadata.pop("metaopt_grading", None) or {}).get("seed", 0))
+    client.nb = nb
+    client._deadline = start + total_timeout
+    if not outcome and not await _silent(client.kc, SET_SEED % seed, setup_timeout):
+        outcome["error"] = "the hidden-input seed could not be set in the kernel"
     stop, killed = threading.Event(), []
 
     def stuck():
@@ -283,16 +347,17 @@ def run(raw: bytes, *, cell_timeout: int, setup_timeout: int, total_timeout: int
     guard = threading.Thread(target=_watchdog, args=(client, km, grace, stop, killed, stuck), daemon=True)
     guard.start()
     try:
-        client.execute(stdout=open(os.devnull, "wb"), stderr=open(os.devnull, "wb"))
+        if not outcome:
+            await client.async_execute()
     except DeadKernelError:
         outcome["dead_kernel"] = True
-    except Exception as err:  # kernel failed to start, the client gave up, …
+    except Exception as err:  # the client gave up, …
         outcome["error"] = f"{type(err).__name__}: {err}"
     finally:
         stop.set()
         try:
             if km.has_kernel:
-                asyncio.run(km.shutdown_kernel(now=True))
+                await km.shutdown_kernel(now=True)
         except Exception:
             pass
     if killed:
@@ -316,7 +381,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     _no_dump()
-    raw = sys.stdin.buffer.read()
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything printed from here on (or by the kernel) cannot reach the reply
     _set_limits(args.memory_mb, args.nproc, args.cpu_seconds, args.file_mb)
@@ -329,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                 reply.flush()
                 reply.close()
 
-    result = run(raw, cell_timeout=args.cell_timeout, setup_timeout=args.setup_timeout,
+    result = run(sys.stdin.buffer.read, cell_timeout=args.cell_timeout, setup_timeout=args.setup_timeout,
                  total_timeout=args.total_timeout, workdir=os.path.abspath(args.workdir), python=sys.executable,
                  grace=args.grace, cell_kb=args.cell_output_kb, notebook_kb=args.notebook_output_kb, reply=send)
     send(result)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from metaopt_course import cells
+from metaopt_instructor import config
 from metaopt_instructor.course import Course, GradingError
 
 
@@ -99,11 +101,6 @@ def hidden_seed_for(course: Course, assignment: str, student: str) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF or 1
 
 
-def _is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
 def _seed_cell(seed: int):
     cell = nbformat.v4.new_code_cell(f"import metaopt_course.grading as _grading\n_grading.set_hidden_seed({seed})")
     cell["id"] = f"reference-seed-{seed}"
@@ -120,18 +117,18 @@ def reference_notebook(solution, seeds: list[int]):
     """One notebook running ``solution`` on the first seed, then its test cells again for each further seed, and
     the map cell index → (seed, grade id) of the test cells."""
     nb = copy.deepcopy(solution)
-    cells, where = [_seed_cell(seeds[0])], {}
+    out, where = [_seed_cell(seeds[0])], {}
     for cell in solution.cells:
-        if _is_test_cell(cell):
-            where[len(cells)] = (seeds[0], cell.metadata["nbgrader"]["grade_id"])
-        cells.append(_copy(cell, seeds[0]))
+        if cells.is_test_cell(cell):
+            where[len(out)] = (seeds[0], cell.metadata["nbgrader"]["grade_id"])
+        out.append(_copy(cell, seeds[0]))
     for seed in seeds[1:]:
-        cells.append(_seed_cell(seed))
+        out.append(_seed_cell(seed))
         for cell in solution.cells:
-            if _is_test_cell(cell):
-                where[len(cells)] = (seed, cell.metadata["nbgrader"]["grade_id"])
-                cells.append(_copy(cell, seed))
-    nb.cells = cells
+            if cells.is_test_cell(cell):
+                where[len(out)] = (seed, cell.metadata["nbgrader"]["grade_id"])
+                out.append(_copy(cell, seed))
+    nb.cells = out
     return nb, where
 
 
@@ -160,9 +157,7 @@ def reference_reports(course: Course, assignment: str, notebook: str, seeds: lis
         return out
     nb_path = course.source_dir / assignment / f"{notebook}.ipynb"
     solution = nbformat.read(nb_path, as_version=4)
-    limits = grading_limits(course)
-    limits = dataclasses.replace(limits, total_timeout=limits.total_timeout * (1 + SEEDS_PER_RUN // 2),
-                                 notebook_output_kb=limits.notebook_output_kb * SEEDS_PER_RUN)
+    limits = reference_limits(course)
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(0, len(missing), SEEDS_PER_RUN):
         chunk = missing[i:i + SEEDS_PER_RUN]
@@ -197,39 +192,54 @@ def reference_reports(course: Course, assignment: str, notebook: str, seeds: lis
     return out
 
 
-def grading_limits(course: Course):
-    """The course's limits: ``metaopt_instructor.sandbox.Limits`` with the ``c.MetaoptGrading`` overrides of its config."""
-    import dataclasses
-
-    from metaopt_instructor.sandbox import Limits
-
-    names = {"total_timeout": "submission_timeout"}  # the config's name of a field, where it differs
-    overrides = {}
-    for field in dataclasses.fields(Limits):
-        value = course.setting(names.get(field.name, field.name), None)
-        if value is not None:
-            overrides[field.name] = int(value)
-    return Limits(**overrides)
+def reference_limits(course: Course):
+    """The limits of a reference run: the course's, with room for ``SEEDS_PER_RUN`` seeds in one execution."""
+    limits = config.grading_limits(course)
+    return dataclasses.replace(limits, total_timeout=limits.total_timeout * (1 + SEEDS_PER_RUN // 2),
+                               notebook_output_kb=limits.notebook_output_kb * SEEDS_PER_RUN)
 
 
-def release(course: Course, assignments: list[str] | None = None, workers: int = 1,
+def release(course: Course, assignments: list[str] | None = None, workers: int | None = None,
             log=print, expected: bool = True, force: bool = True) -> list[str]:
-    """Release ``assignments`` (all when empty) and compute the reference reports of seed 0 with ``workers`` in
-    parallel (``expected=False`` leaves the reference values to autograde, which computes them for the students it
-    grades; ``force=False`` skips assignments released from the same sources before)."""
+    """Release ``assignments`` (all when empty) and compute the reference reports of seed 0 (``expected=False``
+    leaves the reference values to autograde, which computes them for the students it grades; ``force=False``
+    skips assignments released from the same sources before).
+
+    The solution runs do not depend on the release, so they start at once, ``workers`` at a time (default: the
+    CPU count) in warm sandboxes (``metaopt_instructor.execution.Sandboxes``), while nbgrader generates the student
+    versions one after the other in this thread (it writes the gradebook)."""
+    from metaopt_instructor import sandbox
+    from metaopt_instructor.execution import Sandboxes
+
     names = list(assignments) if assignments else course.assignments()
     if not names:
         raise GradingError(f"no assignments found in {course.source_dir}")
-    for name in names:
-        ran = generate(course, name, force=force)
-        log(f"{'released' if ran else 'up to date'} {name} -> {course.release_dir / name}")
-    if not expected:
-        return names
-    jobs = [(name, path.stem) for name in names for path in course.source_notebooks(name)]
-    with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:
-        futures = {pool.submit(reference_reports, course, name, nb, [0], slot, log): name
-                   for slot, (name, nb) in enumerate(jobs)}
+    unknown = [n for n in names if n not in course.assignments()]
+    if unknown:
+        known = ", ".join(course.assignments()) or "none"
+        raise GradingError(f"unknown assignment {unknown[0]!r} (assignments in {course.source_dir}: {known})")
+    workers = min(max(1, workers or os.cpu_count() or 1), sandbox.SLOTS_PER_RUN // 2)  # two slots each
+    jobs = [(name, path.stem) for name in names for path in course.source_notebooks(name)] if expected else []
+    sandboxes = Sandboxes(workers, sandbox.sandbox_status()[0])
+    limits = reference_limits(course)
+    for name, _ in jobs:
+        sandboxes.expect(course.source_dir / name, limits)
+    sandboxes.warm_up()
+
+    def execute(payload, files_from, limits, slot=0, sandbox=None):
+        return sandboxes.execute(payload, files_from, limits)
+
+    pool = concurrent.futures.ThreadPoolExecutor(workers)
+    try:
+        futures = {pool.submit(reference_reports, course, name, nb, [0], 0, log, execute): name
+                   for name, nb in jobs}
+        for name in names:
+            ran = generate(course, name, force=force)
+            log(f"{'released' if ran else 'up to date'} {name} -> {course.release_dir / name}")
         for future in concurrent.futures.as_completed(futures):
             data = future.result()[0]
             log(f"reference values of {futures[future]}: {sum(len(r) for r in data.values())} checks")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        sandboxes.close()
     return names

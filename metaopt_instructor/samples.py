@@ -108,7 +108,7 @@ def silenced_errors(released, solution):
 
 # --- attacks on the grader (issue: verdicts decided outside the kernel). Each starts from WRONG answers (every code
 # answer replaced by a function returning zeros), so any point it earns is a forged one.
-_REPORT = "application/vnd.metaopt.check+json"
+_REPORT = cells.REPORT_MIME
 _ZERO_ANSWER = "def {name}(*args, **kwargs):\n    return 0.0\n"
 
 

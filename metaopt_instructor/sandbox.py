@@ -262,9 +262,21 @@ def _kill_uid(uid: int) -> None:
         time.sleep(0.1)
 
 
-def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot: int = 0,
-            sandbox: bool | None = None) -> Execution:
-    """Execute a prepared notebook (JSON bytes) in a fresh scratch folder; never raises for student behaviour."""
+@dataclasses.dataclass
+class Started:
+    """A sandboxed executor started for ONE notebook, its kernel warming up (torch and the library imported) until
+    :func:`finish` sends the notebook; never reused (one process per submission)."""
+    proc: subprocess.Popen
+    uid: int | None
+    scratch: Path | None
+    sandboxed: bool
+    limits: Limits
+    files_from: Path | None
+
+
+def start(files_from: Path | None, limits: Limits, slot: int = 0, sandbox: bool | None = None) -> Started:
+    """Starts the executor of one notebook in a fresh sandbox (scratch folder) of ``slot``'s uid; it starts its
+    kernel and imports what every notebook imports, then waits for the notebook on its stdin."""
     usable, _ = sandbox_status()
     sandboxed = usable if sandbox is None else (sandbox and usable)
     uid = slot_uid(slot, sandboxed)
@@ -274,12 +286,20 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
                                   "HOME": str(scratch / "work"), "TMPDIR": str(scratch / "work"),
                                   "IPYTHONDIR": str(scratch / "work" / ".ipython"),
                                   "MPLCONFIGDIR": str(scratch / "work" / ".mpl")}
-    start = time.monotonic()
-    killed = False
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=str(scratch / "work") if scratch else "/", env=env, start_new_session=True)
+    return Started(proc, uid, scratch, sandboxed, limits, files_from)
+
+
+def finish(started: Started, notebook_json: bytes) -> Execution:
+    """Sends the notebook to a started executor and waits for its reply (killing the sandbox at the submission's
+    wall-clock limit); then every process of the slot's uid is killed and the scratch folder removed."""
+    proc, limits = started.proc, started.limits
+    begin = time.monotonic()
+    killed = False
     try:
-        out, err = proc.communicate(notebook_json, timeout=limits.total_timeout + 30)
+        # the warm-up may still be running: it has the set-up cell's limit on top of the submission's
+        out, err = proc.communicate(notebook_json, timeout=limits.total_timeout + limits.setup_timeout + 30)
     except subprocess.TimeoutExpired:
         killed = True
         try:
@@ -288,10 +308,7 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
             pass
         out, err = proc.communicate()
     finally:
-        if uid is not None:
-            _kill_uid(uid)  # a background process that left the process group, or a namespace still dying
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        _clean(started)
     reply = None
     if not killed and out:
         try:
@@ -299,5 +316,28 @@ def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot:
         except ValueError:
             reply = None
     return Execution(reply=reply, killed=killed, returncode=proc.returncode,
-                     stderr=err.decode("utf-8", "replace")[-4000:], seconds=time.monotonic() - start,
-                     sandboxed=sandboxed)
+                     stderr=err.decode("utf-8", "replace")[-4000:], seconds=time.monotonic() - begin,
+                     sandboxed=started.sandboxed)
+
+
+def discard(started: Started) -> None:
+    """Ends a started executor that will not get a notebook (the batch ended, or the next job needs other files)."""
+    try:
+        os.killpg(started.proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    started.proc.communicate()
+    _clean(started)
+
+
+def _clean(started: Started) -> None:
+    if started.uid is not None:
+        _kill_uid(started.uid)  # a background process that left the process group, or a namespace still dying
+    if started.scratch is not None:
+        shutil.rmtree(started.scratch, ignore_errors=True)
+
+
+def execute(notebook_json: bytes, files_from: Path | None, limits: Limits, slot: int = 0,
+            sandbox: bool | None = None) -> Execution:
+    """Execute a prepared notebook (JSON bytes) in a fresh sandbox; never raises for student behaviour."""
+    return finish(start(files_from, limits, slot, sandbox), notebook_json)

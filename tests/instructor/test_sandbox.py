@@ -190,3 +190,70 @@ def test_a_bwrap_that_cannot_create_namespaces_means_no_sandbox(monkeypatch):
     finally:
         sandbox.sandbox_status.cache_clear()
     assert not usable and "cannot create its namespaces" in reason
+
+
+def _seeded(cells: list[str], seed: int) -> bytes:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.metadata["metaopt_grading"] = {"seed": seed}
+    return nbformat.writes(nb).encode()
+
+
+LEAVE_TRACES = """import os, sys, metaopt_course.grading as g
+SECRET_OF_A = 41
+os.environ['LEFT_BY_A'] = '1'
+open('/tmp/left_by_a', 'w').write('a')
+open('left_by_a', 'w').write('a')
+sys.modules['left_by_a'] = sys
+g.set_hidden_seed(7)
+print('A', g.hidden_seed())"""
+
+LOOK_FOR_TRACES = """import json, os, sys, metaopt_course.grading as g
+print('B ' + json.dumps({"names": sorted(k for k in globals() if 'metaopt' in k or k == 'SECRET_OF_A'),
+    "env": [k for k in os.environ if k == 'LEFT_BY_A' or 'SEED' in k],
+    "files": [p for p in ('/tmp/left_by_a', 'left_by_a') if os.path.exists(p)],
+    "module": 'left_by_a' in sys.modules, "seed": g.hidden_seed(), "torch_ready": 'torch' in sys.modules,
+    "count": get_ipython().execution_count}))"""
+
+
+def test_warm_sandboxes_start_ahead_and_serve_one_notebook_each():
+    """The next notebook's sandbox is started (kernel up, torch imported) while the current one runs; it starts
+    from nothing of the previous notebook (one process per notebook), and gets its own seed, set silently."""
+    from metaopt_instructor.execution import Sandboxes
+
+    limits = sandbox.Limits(cell_timeout=60)
+    boxes = Sandboxes(1, USABLE, first_slot=46)
+    boxes.warm_up(None, limits, 1)
+    try:
+        results = []
+        for cells, seed in (([LEAVE_TRACES], 1234), ([LOOK_FOR_TRACES], 5678)):
+            boxes.expect(None, limits)
+            results.append(boxes.execute(_seeded(cells, seed), None, limits))
+            # the warm sandbox of the next notebook is up beside the one that ran (the other slot of the lane)
+            assert boxes._all[0].warm is None or boxes._all[0].warm[1].proc.poll() is None
+    finally:
+        boxes.close()
+    a, b = results
+    assert a.reply is not None and b.reply is not None, (a.stderr, b.stderr)
+    assert "A 7" in _outputs(a, 0)
+    line = next(ln for ln in _outputs(b, 0).splitlines() if ln.startswith("B "))
+    seen = json.loads(line[2:])
+    # the silent warm-up leaves no trace: the first cell is In[1], as in a fresh kernel (whose count reads 2 inside)
+    assert seen == {"names": [], "env": [], "files": [], "module": False, "seed": 5678, "torch_ready": True,
+                    "count": 2}, seen
+    assert b.reply["notebook"]["cells"][0]["execution_count"] == 1
+    if USABLE:
+        assert _slot_processes(46) == [] and _slot_processes(47) == []
+
+
+def test_an_unused_warm_sandbox_is_ended():
+    from metaopt_instructor.execution import Sandboxes
+
+    limits = sandbox.Limits(cell_timeout=60)
+    boxes = Sandboxes(1, USABLE, first_slot=48)
+    boxes.warm_up(None, limits, 1)
+    warm = boxes._all[0].warm[1]
+    boxes.close()
+    assert warm.proc.poll() is not None
+    if USABLE:
+        assert _slot_processes(48) == [] and _slot_processes(49) == []
