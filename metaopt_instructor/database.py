@@ -22,6 +22,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from metaopt_instructor.config import STATE_DIR
+
 __all__ = ["normalize_url", "is_server_url", "postgres_bin", "PrivateServer", "ServerUnavailable"]
 
 
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m metaopt_instructor.database", description=main.__doc__)
     parser.add_argument("action", choices=("start", "stop", "url"))
-    parser.add_argument("folder", nargs="?", default="var/postgres")
+    parser.add_argument("folder", nargs="?", default=f"{STATE_DIR}/postgres")
     parser.add_argument("--port", type=int, default=5433)
     args = parser.parse_args(argv)
     try:

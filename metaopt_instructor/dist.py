@@ -38,6 +38,7 @@ from pathlib import Path
 import nbformat
 
 from metaopt_course import cells
+from metaopt_instructor.config import STATE_DIR
 from metaopt_lib.i18n import both
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ ZIP_TOP = "metaopt-student"
 # copied as they are (folders recursively); everything else of the repository stays out
 # (website/: `make site` builds the course website offline, see website/README.md)
 COPY = ("lectures", "assignments", "metaopt_lib", "metaopt_course", "requirements.txt", "environment.yml", "website")
-NEVER = ("solutions", "metaopt_instructor", "var", "nbgrader_config.py", "tests", "scripts", "benchmarks", ".ci", "gradebook.db")
+NEVER = ("solutions", "metaopt_instructor", STATE_DIR, "nbgrader_config.py", "tests", "scripts", "benchmarks", ".ci", "gradebook.db")
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".virtual_documents"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 MIN_SECRET_LEN = 25  # shorter lines ("return out", "import torch") are not secrets
