@@ -35,8 +35,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("hypergrad", "evidence", "variational", "pruning", "search", "compression", "training", "meta",
-           "learned_opt", "hypernet", "structure", "tasks", "data", "seeding")
+MODULES = ("bayesopt", "compression", "data", "evidence", "evograd", "hypergrad", "hypernet", "learned_blackbox",
+           "learned_opt", "meta", "protonet", "pruning", "schedule", "search", "seeding", "structure", "tasks",
+           "training", "validate", "variational", "i18n")
+# Modules whose fast tests are not (only) tests/test_<name>.py and the classes named after them.
+EXTRA_TARGETS = {
+    "validate": ["tests/test_validation.py"],  # every module's misuse tests go through validate's checks
+    "seeding": ["tests/test_foundation.py::test_set_seed_fixes_every_generator"],
+    "i18n": ["tests/test_foundation.py::test_translator", "tests/test_validation.py::TestValidate"],
+}
 
 
 def _copy_tree(dest: Path, rev: str | None) -> None:
@@ -52,6 +59,8 @@ def _copy_tree(dest: Path, rev: str | None) -> None:
 
 
 def _test_targets(work: Path, name: str) -> list[str]:
+    if name in EXTRA_TARGETS:
+        return list(EXTRA_TARGETS[name])
     targets = [f"tests/test_{name}.py"] if (work / "tests" / f"test_{name}.py").exists() else []
     cls = "Test" + "".join(part.capitalize() for part in name.split("_"))
     for extra in ("test_validation.py", "test_properties.py"):
@@ -69,7 +78,8 @@ def _in_annotation(diff: str, operator: str) -> bool:
                                        for line in changed)
 
 
-def run_module(name: str, work: Path, sample: int, seed: int, timeout: float) -> dict:
+def run_module(name: str, work: Path, sample: int, seed: int, timeout: float,
+               only: set[tuple[str, int]] | None = None) -> dict:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
@@ -96,6 +106,8 @@ name = "local"
         items = sorted(db.work_items, key=lambda w: (str(w.mutations[0].operator_name), w.mutations[0].start_pos,
                                                      w.mutations[0].occurrence))
         chosen = items if sample <= 0 or sample >= len(items) else random.Random(seed).sample(items, sample)
+        if only is not None:  # --rerun: the same seeded sample, narrowed to an earlier run's survivors
+            chosen = [w for w in chosen if (w.mutations[0].operator_name, w.mutations[0].occurrence) in only]
         chosen_ids = {w.job_id for w in chosen}
         skipped = [w.job_id for w in items if w.job_id not in chosen_ids]
         if skipped:
@@ -112,7 +124,8 @@ name = "local"
                 continue
             if result.test_outcome == TestOutcome.SURVIVED:
                 m = item.mutations[0]
-                entry = {"line": m.start_pos[0], "operator": m.operator_name, "diff": result.diff}
+                entry = {"line": m.start_pos[0], "operator": m.operator_name, "occurrence": m.occurrence,
+                         "diff": result.diff}
                 if _in_annotation(result.diff or "", m.operator_name):
                     equivalent.append(entry)
                     continue
@@ -125,7 +138,7 @@ name = "local"
     judged = killed + survived
     return {"module": name, "mutants": len(items), "sampled": len(chosen), "killed": killed, "survived": survived,
             "incompetent": incompetent, "score": killed / judged if judged else None, "seconds": round(elapsed),
-            "equivalent": len(equivalent), "tests": targets,
+            "equivalent": len(equivalent), "tests": targets, "equivalents": equivalent,
             "survivors": sorted(survivors, key=lambda s: s["line"])}
 
 
@@ -137,10 +150,17 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds per mutant's test run (then: killed)")
     ap.add_argument("--rev", default=None, help="a git revision to measure instead of the working tree")
     ap.add_argument("--out", default=None, help="JSON file for the per-module results and the survivors")
+    ap.add_argument("--rerun", default=None,
+                    help="a JSON file written by --out: run only the mutants that survived there (same --seed and "
+                         "--sample draw the same mutants; the module's source must be unchanged)")
     args = ap.parse_args(argv)
     unknown = set(args.modules) - set(MODULES)
     if unknown:
         ap.error(f"unknown modules {sorted(unknown)}; choose from {MODULES}")
+    previous = None
+    if args.rerun:
+        previous = {r["module"]: {(s["operator"], s["occurrence"]) for s in r.get("survivors", [])}
+                    for r in json.loads(Path(args.rerun).read_text())}
     results = []
     print(f"{'module':<12} {'mutants':>7} {'sampled':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} {'incomp.':>7} "
           f"{'score':>6} {'time':>6}", flush=True)
@@ -148,7 +168,8 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory(prefix=f"mut_{name}_") as tmp:
             work = Path(tmp)
             _copy_tree(work, args.rev)
-            r = run_module(name, work, args.sample, args.seed, args.timeout)
+            only = None if previous is None else previous.get(name, set())
+            r = run_module(name, work, args.sample, args.seed, args.timeout, only)
         results.append(r)
         if "error" in r:
             print(f"{name:<12} {r['error']}", flush=True)
