@@ -41,8 +41,9 @@ MODULES = ("bayesopt", "compression", "data", "evidence", "evograd", "hypergrad"
 # Modules whose fast tests are not (only) tests/test_<name>.py and the classes named after them.
 EXTRA_TARGETS = {
     "validate": ["tests/test_validation.py"],  # every module's misuse tests go through validate's checks
-    "seeding": ["tests/test_foundation.py::test_set_seed_fixes_every_generator"],
-    "i18n": ["tests/test_foundation.py::test_translator", "tests/test_validation.py::TestValidate"],
+    "seeding": ["tests/test_foundation.py::test_set_seed_fixes_every_generator", "tests/test_seeding.py"],
+    "i18n": ["tests/test_foundation.py::test_translator", "tests/test_validation.py::TestValidate",
+             "tests/test_i18n.py"],
 }
 
 
@@ -59,8 +60,8 @@ def _copy_tree(dest: Path, rev: str | None) -> None:
 
 
 def _test_targets(work: Path, name: str) -> list[str]:
-    if name in EXTRA_TARGETS:
-        return list(EXTRA_TARGETS[name])
+    if name in EXTRA_TARGETS:  # (files added later are left out when measuring an older --rev)
+        return [t for t in EXTRA_TARGETS[name] if (work / t.split("::")[0]).exists()]
     targets = [f"tests/test_{name}.py"] if (work / "tests" / f"test_{name}.py").exists() else []
     cls = "Test" + "".join(part.capitalize() for part in name.split("_"))
     for extra in ("test_validation.py", "test_properties.py"):
@@ -78,6 +79,63 @@ def _in_annotation(diff: str, operator: str) -> bool:
                                        for line in changed)
 
 
+def _annotation_line(line: str) -> bool:
+    """The source line of a ``|`` that :func:`_in_annotation` would judge equivalent once mutated."""
+    text = line.strip()
+    return text.startswith("def ") or text.endswith(":") and "->" in text
+
+
+def _serve(sock_path: str) -> None:
+    """A fork server for the per-mutant test runs: torch, numpy, pytest and hypothesis are imported once; each
+    request forks a child that imports ``metaopt_lib`` afresh (the mutated copy) and runs ``pytest.main`` on the
+    same arguments as the command line would. The child dies when its client does (cosmic-ray's timeout)."""
+    import signal
+    import socket
+    import threading
+
+    import hypothesis  # noqa: F401  (preloaded; never metaopt_lib, which each child imports mutated)
+    import numpy  # noqa: F401
+    import pytest
+    import torch  # noqa: F401
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(4)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        conn, _ = server.accept()
+        if os.fork():
+            conn.close()
+            continue
+        server.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # tests that run subprocesses wait for them
+        request = json.loads(conn.makefile("r").readline())
+        os.chdir(request["cwd"])
+
+        def _watch():
+            while conn.recv(1):
+                pass
+            os._exit(3)  # the client is gone (timed out): stop
+        threading.Thread(target=_watch, daemon=True).start()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            code = int(pytest.main(request["args"]))
+        except BaseException:  # noqa: BLE001 — a crash is a failed run
+            code = 1
+        conn.sendall(f"{code}\n".encode())
+        os._exit(0)
+
+
+def _client(sock_path: str, args: list[str]) -> int:
+    import socket
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(sock_path)
+    conn.sendall((json.dumps({"cwd": os.getcwd(), "args": args}) + "\n").encode())
+    reply = conn.makefile("r").readline().strip()
+    return int(reply) if reply else 1
+
+
 def run_module(name: str, work: Path, sample: int, seed: int, timeout: float,
                only: set[tuple[str, int]] | None = None) -> dict:
     from cosmic_ray.work_db import WorkDB, use_db
@@ -87,7 +145,9 @@ def run_module(name: str, work: Path, sample: int, seed: int, timeout: float,
     if not targets:
         return {"module": name, "error": "no tests"}
     python = sys.executable
-    test_cmd = f"{python} -m pytest -x -q -p no:cacheprovider -p no:randomly " + " ".join(targets)
+    sock = str(work / "pytest.sock")
+    test_cmd = (f"{python} {Path(__file__).resolve()} --client {sock} -x -q -p no:cacheprovider -p no:randomly "
+                + " ".join(targets))
     cfg = work / f"cr_{name}.toml"
     cfg.write_text(f"""[cosmic-ray]
 module-path = "metaopt_lib/{name}.py"
@@ -108,16 +168,28 @@ name = "local"
         chosen = items if sample <= 0 or sample >= len(items) else random.Random(seed).sample(items, sample)
         if only is not None:  # --rerun: the same seeded sample, narrowed to an earlier run's survivors
             chosen = [w for w in chosen if (w.mutations[0].operator_name, w.mutations[0].occurrence) in only]
-        chosen_ids = {w.job_id for w in chosen}
+        source = (work / "metaopt_lib" / f"{name}.py").read_text().splitlines()
+        pre_equivalent = [w for w in chosen if "BitOr" in w.mutations[0].operator_name
+                          and _annotation_line(source[w.mutations[0].start_pos[0] - 1])]
+        chosen_ids = {w.job_id for w in chosen} - {w.job_id for w in pre_equivalent}
         skipped = [w.job_id for w in items if w.job_id not in chosen_ids]
         if skipped:
             db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
     start = time.time()
-    subprocess.run([python, "-m", "cosmic_ray.cli", "exec", str(cfg), str(db_path)], cwd=work, env=env,
-                   capture_output=True)
+    server = subprocess.Popen([python, str(Path(__file__).resolve()), "--serve", sock], cwd=work, env=env)
+    try:
+        while not Path(sock).exists():
+            time.sleep(0.2)
+        subprocess.run([python, "-m", "cosmic_ray.cli", "exec", str(cfg), str(db_path)], cwd=work, env=env,
+                       capture_output=True)
+    finally:
+        server.terminate()
+        server.wait()
     elapsed = time.time() - start
     killed = survived = incompetent = 0
-    survivors, equivalent = [], []
+    survivors = []
+    equivalent = [{"line": w.mutations[0].start_pos[0], "operator": w.mutations[0].operator_name,
+                   "occurrence": w.mutations[0].occurrence, "diff": None} for w in pre_equivalent]
     with use_db(str(db_path), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
@@ -143,6 +215,12 @@ name = "local"
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve"]:
+        _serve(argv[1])
+        return 0
+    if argv[:1] == ["--client"]:
+        return _client(argv[1], argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("modules", nargs="*", default=list(MODULES))
     ap.add_argument("--sample", type=int, default=40, help="mutants drawn per module (0 = all)")
