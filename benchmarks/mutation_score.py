@@ -79,10 +79,26 @@ def _in_annotation(diff: str, operator: str) -> bool:
                                        for line in changed)
 
 
-def _annotation_line(line: str) -> bool:
-    """The source line of a ``|`` that :func:`_in_annotation` would judge equivalent once mutated."""
-    text = line.strip()
-    return text.startswith("def ") or text.endswith(":") and "->" in text
+def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) positions (line, column) of every annotation in ``source``: arguments' and returns' annotations
+    and annotated assignments. With ``from __future__ import annotations`` (every library module) they are strings
+    that nothing evaluates, so a mutated operator inside one is an equivalent mutant."""
+    import ast
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        notes = []
+        if isinstance(node, ast.arg):
+            notes.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            notes.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            notes.append(node.annotation)
+        spans += [((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)) for a in notes if a is not None]
+    return spans
+
+
+def _in_annotation_at(spans, pos: tuple[int, int]) -> bool:
+    return any(start <= tuple(pos) < end for start, end in spans)
 
 
 def _serve(sock_path: str) -> None:
@@ -168,9 +184,9 @@ name = "local"
         chosen = items if sample <= 0 or sample >= len(items) else random.Random(seed).sample(items, sample)
         if only is not None:  # --rerun: the same seeded sample, narrowed to an earlier run's survivors
             chosen = [w for w in chosen if (w.mutations[0].operator_name, w.mutations[0].occurrence) in only]
-        source = (work / "metaopt_lib" / f"{name}.py").read_text().splitlines()
+        spans = _annotation_spans((work / "metaopt_lib" / f"{name}.py").read_text())
         pre_equivalent = [w for w in chosen if "BitOr" in w.mutations[0].operator_name
-                          and _annotation_line(source[w.mutations[0].start_pos[0] - 1])]
+                          and _in_annotation_at(spans, w.mutations[0].start_pos)]
         chosen_ids = {w.job_id for w in chosen} - {w.job_id for w in pre_equivalent}
         skipped = [w.job_id for w in items if w.job_id not in chosen_ids]
         if skipped:
@@ -198,7 +214,8 @@ name = "local"
                 m = item.mutations[0]
                 entry = {"line": m.start_pos[0], "operator": m.operator_name, "occurrence": m.occurrence,
                          "diff": result.diff}
-                if _in_annotation(result.diff or "", m.operator_name):
+                if _in_annotation(result.diff or "", m.operator_name) or (
+                        "BitOr" in m.operator_name and _in_annotation_at(spans, m.start_pos)):
                     equivalent.append(entry)
                     continue
                 survived += 1
