@@ -2,23 +2,30 @@
 
 For each module ``metaopt_lib/<name>.py`` the script lets cosmic-ray (pinned in ``requirements-bench.txt``)
 generate every mutant (replaced operators, numbers, comparisons, booleans, ``break``/``continue``, loops that run
-zero times, ...), draws a seeded sample of them (the whole run over 2 cores takes hours: about 10 s of pytest per
+zero times, ...), draws a seeded sample of them (the whole run over 2 cores takes days: 15–40 s of pytest per
 mutant), applies each to a scratch copy of the repository and runs the module's fast tests against it:
-``tests/test_<name>.py`` plus the module's classes in ``tests/test_validation.py`` and ``tests/test_properties.py``.
-A mutant is *killed* when a test fails (or the run times out), *survives* when all pass. It prints, per module,
+``tests/test_<name>.py`` plus the module's classes in ``tests/test_validation.py`` and ``tests/test_properties.py``
+(``EXTRA_TARGETS`` for validate, seeding, i18n), with ``pytest -x -q -p no:cacheprovider`` and the "mutation"
+Hypothesis profile. Each run is forked from a server that has imported torch, numpy, pytest and hypothesis once
+(the mutated ``metaopt_lib`` is imported afresh in every child): the same tests on the same mutants, without the
+few seconds of imports per mutant. A mutant is *killed* when a test fails (or the run times out), *survives*
+when all pass. It prints, per module,
 
-    module  mutants  sampled  killed  survived  incompetent  score
+    module  mutants  sampled  killed  survived  equiv.  incompetent  score
 
-where score = killed / (killed + survived); survivors that are plainly equivalent (``|`` → ``*`` inside a type
-annotation, which ``from __future__ import annotations`` never evaluates) are counted apart as "equiv.". It writes the survivors (line, operator, diff) to ``--out`` for the
-reasons to be read one by one (some are equivalent mutants: ``x * 1.0`` for ``x / 1.0``, a tie-break that no
-input can reach, ...).
+where score = killed / (killed + survived); mutants that are plainly equivalent (``|`` → ``*`` inside a type
+annotation, found with ``ast``: ``from __future__ import annotations`` never evaluates one) are counted apart as
+"equiv." and not run. It writes the survivors (line, operator, occurrence, diff) to ``--out`` for the reasons to
+be read one by one (some are equivalent mutants: ``x * 1.0`` for ``x / 1.0``, a tie-break that no input can
+reach, ...); ``--rerun`` that file later runs only those survivors again (the same seed draws the same sample).
 
-    python benchmarks/mutation_score.py                       # every algorithm module, 40 mutants each
+    python benchmarks/mutation_score.py                       # every algorithm module, 20 mutants each
     python benchmarks/mutation_score.py hypergrad evidence --sample 0 --timeout 120   # all mutants of two modules
     python benchmarks/mutation_score.py --rev HEAD~5 search    # the score of an older commit (before/after)
+    python benchmarks/mutation_score.py --rerun before.json --out after.json   # were the survivors killed?
 
-``make mutation`` runs it; nothing here runs in CI (it is not part of ``make test``).
+``make mutation`` runs it; nothing here runs in CI (it is not part of ``make test``). Results and the survivors'
+reasons: ``benchmarks/mutation_report.md``.
 """
 
 from __future__ import annotations
@@ -240,7 +247,7 @@ def main(argv=None) -> int:
         return _client(argv[1], argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("modules", nargs="*", default=list(MODULES))
-    ap.add_argument("--sample", type=int, default=40, help="mutants drawn per module (0 = all)")
+    ap.add_argument("--sample", type=int, default=20, help="mutants drawn per module (0 = all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds per mutant's test run (then: killed)")
     ap.add_argument("--rev", default=None, help="a git revision to measure instead of the working tree")
