@@ -123,3 +123,14 @@ def test_without_a_generator_sampling_follows_torchs_global_seed():
     c = tasks.sample_sinusoid_tasks(4, 5)
     assert not torch.equal(a.xs, b.xs)  # successive meta-batches differ
     assert torch.equal(a.xs, c.xs) and torch.equal(a.yq, c.yq)  # and the seed reproduces them
+
+
+@pytest.mark.parametrize("amplitude,phase", [
+    (torch.tensor(1.0), torch.tensor(0.5)),                      # 0-D: one task must still be a length-1 vector
+    (torch.ones(2, 1), torch.ones(2, 1)),                        # 2-D
+    (torch.ones(3), torch.ones(2)),                              # lengths differ
+])
+def test_sinusoid_tasks_refuse_amplitude_and_phase_that_are_not_vectors_of_one_length(amplitude, phase):
+    with pytest.raises(ValueError) as err:
+        tasks.sinusoid_tasks(amplitude, phase, 2, 3)
+    assert "1-D tensors of the same length" in str(err.value) and "одномерными тензорами" in str(err.value)
