@@ -160,7 +160,7 @@ def _client(sock_path: str, args: list[str]) -> int:
 
 
 def run_module(name: str, work: Path, sample: int, seed: int, timeout: float,
-               only: set[tuple[str, int]] | None = None) -> dict:
+               only: set[tuple[str, int]] | None = None, skip: int = 0) -> dict:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
@@ -189,6 +189,7 @@ name = "local"
         items = sorted(db.work_items, key=lambda w: (str(w.mutations[0].operator_name), w.mutations[0].start_pos,
                                                      w.mutations[0].occurrence))
         chosen = items if sample <= 0 or sample >= len(items) else random.Random(seed).sample(items, sample)
+        chosen = chosen[skip:]  # --skip: the first ones were measured by an earlier, smaller --sample
         if only is not None:  # --rerun: the same seeded sample, narrowed to an earlier run's survivors
             chosen = [w for w in chosen if (w.mutations[0].operator_name, w.mutations[0].occurrence) in only]
         spans = _annotation_spans((work / "metaopt_lib" / f"{name}.py").read_text())
@@ -252,6 +253,9 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds per mutant's test run (then: killed)")
     ap.add_argument("--rev", default=None, help="a git revision to measure instead of the working tree")
     ap.add_argument("--out", default=None, help="JSON file for the per-module results and the survivors")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="leave out the first SKIP mutants of the sample: they were measured with --sample SKIP (for "
+                         "more than 85 mutants random.sample draws the smaller sample as the prefix of the larger)")
     ap.add_argument("--rerun", default=None,
                     help="a JSON file written by --out: run only the mutants that survived there (same --seed and "
                          "--sample draw the same mutants; the module's source must be unchanged)")
@@ -271,7 +275,7 @@ def main(argv=None) -> int:
             work = Path(tmp)
             _copy_tree(work, args.rev)
             only = None if previous is None else previous.get(name, set())
-            r = run_module(name, work, args.sample, args.seed, args.timeout, only)
+            r = run_module(name, work, args.sample, args.seed, args.timeout, only, args.skip)
         results.append(r)
         if "error" in r:
             print(f"{name:<12} {r['error']}", flush=True)
