@@ -163,3 +163,37 @@ def test_bad_input_gets_a_bilingual_message(call, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         call()
     assert any("а" <= ch <= "я" for ch in str(err.value.args[0]).lower())
+
+
+def test_nearest_datasets_with_k_equal_to_all_past_datasets_sorts_them_all():
+    rng = np.random.default_rng(6)
+    past = rng.standard_normal((6, 3))
+    new = rng.standard_normal(3)
+    scaled = cdist(new[None] / past.std(0, ddof=1), past / past.std(0, ddof=1), metric="cityblock")[0]
+    assert bo.nearest_datasets(torch.tensor(new), torch.tensor(past), 6).tolist() == list(np.argsort(scaled,
+                                                                                                       kind="stable"))
+
+
+@pytest.mark.parametrize("rows", [3, 5])
+def test_warm_start_refuses_a_best_configuration_count_other_than_the_past_datasets(rows):
+    past = torch.randn(4, 3, generator=torch.Generator().manual_seed(0), dtype=D64)
+    with pytest.raises(ValueError) as err:
+        bo.warm_start_configs(past[0], past, torch.zeros(rows, 2, dtype=D64), 2)
+    assert f"4 past meta-feature rows but {rows} best configurations" in str(err.value)
+    assert f"строк метапризнаков 4, а лучших конфигураций {rows}" in str(err.value)
+
+
+def test_xi_is_in_units_of_the_losses_standard_deviation_by_a_hand_written_step():
+    """One BO step in 1-D by hand: the GP surrogate on the fixed grid, EI over the best loss with margin ξ·s, where
+    s is the standard deviation of the losses so far; the next point is its argmax (and ξ = 0 would pick another)."""
+    bounds = torch.tensor([[0.0, 1.0]], dtype=D64)
+    init = torch.tensor([[0.0], [0.3], [0.8], [1.0]], dtype=D64)
+    xi = 1.0
+    res = bo.bayes_opt(_forrester, bounds, 1, init=init, xi=xi, candidates=201)
+    y = torch.tensor([_forrester(x) for x in init], dtype=D64)
+    grid = torch.linspace(0, 1, 201, dtype=D64).unsqueeze(1)
+    mu, sd, _ = bo.fit_surrogate(init, y, grid, 1e-6)
+    pick = lambda margin: grid[int(torch.argmax(bo.expected_improvement(mu, sd, float(y.min()), margin)))]  # noqa
+    torch.testing.assert_close(res.X[-1], pick(xi * float(y.std())))
+    assert not torch.equal(pick(xi * float(y.std())), pick(0.0))  # the margin matters here
+    assert not torch.equal(pick(xi * float(y.std())), pick(xi / float(y.std())))
