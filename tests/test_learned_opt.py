@@ -201,3 +201,12 @@ def test_init_draws_like_torch_lstmcell_from_the_same_generator():
             w = phi[f"lstm{layer}.{name}"]
             assert w.min() >= -b and w.max() <= b
     assert torch.count_nonzero(phi["out.weight"]) == 0
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+def test_initial_state_holds_a_zero_h_and_c_per_layer(layers):
+    """(h_0, c_0, …, h_{L−1}, c_{L−1}): 2L zero tensors [n_coords, hidden], for any number of layers L."""
+    phi = lo.init_lstm_optimizer(hidden=4, layers=layers, generator=torch.Generator().manual_seed(0))
+    state = lo.initial_state(phi, 5)
+    assert len(state) == 2 * layers
+    assert all(s.shape == (5, 4) and torch.count_nonzero(s) == 0 for s in state)
