@@ -133,3 +133,11 @@ def test_factor_without_huffman_by_hand():
     assert rep.compressed_bits == (90 + 60 + 128 + 40) + (20 + 15 + 64 + 30) + 320
     assert rep.factor_without_huffman == pytest.approx(5120 / (300 + 130 + 320), rel=1e-15)
     assert rep.factor == pytest.approx(5120 / 767, rel=1e-15)
+
+
+def test_layer_bits_default_parts_are_zero_bits():
+    """A coded layer whose positions (or any other part) are not given stores 0 bits for it: compressed = the sum
+    of the parts that are given; a raw layer stores its original bits."""
+    assert C.LayerBits("W", 10, 10, 320, indices=30, codebook=64, tables=20).compressed == 114
+    assert C.LayerBits("W", 10, 10, 320, positions=7).compressed == 7
+    assert C.LayerBits("b", 4, 4, 128, raw=True).compressed == 128

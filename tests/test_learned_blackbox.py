@@ -56,3 +56,13 @@ def test_bad_input_gets_a_bilingual_message(call, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         call()
     assert any("а" <= ch <= "я" for ch in str(err.value).lower())
+
+
+def test_random_fourier_features_are_stationary_near_the_origin():
+    """The covariance depends on x − x' only, also where x + x' is small (a phase not uniform over a whole period
+    would add E cos(ω(x + x') + 2φ), which is large only there): Var f(0) = 1 and Cov(f(0), f(0.1)) = exp(−0.1²/2ℓ²)."""
+    n, ell = 20000, 0.2
+    f = lb.gp_prior_functions(n, ell, features=64, generator=torch.Generator().manual_seed(1))
+    for x, x2 in ((0.0, 0.0), (0.0, 0.1), (0.02, 0.05)):
+        cov = float((f(torch.full((n,), x)) * f(torch.full((n,), x2))).mean())
+        assert cov == pytest.approx(math.exp(-(x - x2) ** 2 / (2 * ell ** 2)), abs=0.05), (x, x2, cov)
