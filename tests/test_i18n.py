@@ -18,3 +18,10 @@ def test_unknown_language_is_refused_in_both_languages(lang):
     with pytest.raises(ValueError) as err:
         i18n.translator(lang)
     assert f"unknown language {lang!r}" in str(err.value) and f"неизвестный язык {lang!r}" in str(err.value)
+
+
+def test_language_is_compared_by_value():
+    """A language code built at run time (read from a file, joined) is not the interned literal: still Russian."""
+    lang = "".join(["r", "u"])
+    assert i18n.translator(lang)("Loss", "Потери") == "Потери"
+    assert i18n.translator("".join(["e", "n"]))("Loss", "Потери") == "Loss"
