@@ -134,3 +134,13 @@ def test_sinusoid_tasks_refuse_amplitude_and_phase_that_are_not_vectors_of_one_l
     with pytest.raises(ValueError) as err:
         tasks.sinusoid_tasks(amplitude, phase, 2, 3)
     assert "1-D tensors of the same length" in str(err.value) and "одномерными тензорами" in str(err.value)
+
+
+def test_sinusoid_inputs_are_uniform_on_minus_five_five():
+    """x ~ U[−5, 5] (Finn et al. 2017): inside the range, mean 0 and variance 10²/12 within 4 standard errors."""
+    x = tasks.sample_sinusoid_x(40, 500, torch.Generator().manual_seed(1))
+    assert x.shape == (40, 500, 1) and x.min() >= -5 and x.max() <= 5
+    assert x.min() < -4.9 and x.max() > 4.9
+    var = 100 / 12
+    assert abs(x.mean().item()) < 4 * math.sqrt(var / x.numel())
+    assert abs(x.var().item() - var) < 0.05 * var
