@@ -144,3 +144,11 @@ def test_sinusoid_inputs_are_uniform_on_minus_five_five():
     var = 100 / 12
     assert abs(x.mean().item()) < 4 * math.sqrt(var / x.numel())
     assert abs(x.var().item() - var) < 0.05 * var
+
+
+def test_test_split_is_the_hand_enumerated_one_with_6_and_9_together():
+    """The test split by hand: every rotation of 3, and 6 and 9 at 0° and 90° (their half turns are each other),
+    so no training digit is a rotation of a test digit; the training split is the 22 classes of the other digits."""
+    assert tasks.digit_classes("test") == [(3, 0), (3, 90), (3, 180), (3, 270), (6, 0), (6, 90), (9, 0), (9, 90)]
+    train = tasks.digit_classes("train")
+    assert {d for d, _ in train} == {0, 1, 2, 4, 5, 7, 8} and len(train) == 22
