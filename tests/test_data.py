@@ -123,3 +123,13 @@ def test_read_idx_signed_and_wide_types_by_the_format_table(tmp_path, type_code,
     (tmp_path / "x.idx").write_bytes(raw)
     out = data.read_idx(tmp_path / "x.idx")
     assert out.shape == (2, 3) and np.array_equal(out, arr) and out.min() < 0
+
+
+@pytest.mark.parametrize("part,n_labels", [("train", 31), ("t10k", 13), ("t10k", 11)])
+def test_more_or_fewer_labels_than_images_are_refused(tmp_path, part, n_labels):
+    """30 training / 12 test images: one label too many or too few in either part names both files."""
+    fake_mnist(tmp_path)
+    write_idx(tmp_path / f"{part}-labels-idx1-ubyte", np.zeros(n_labels, dtype=np.uint8))
+    with pytest.raises(data.IDXError, match="do not match") as err:
+        data.load_mnist(tmp_path)
+    assert f"{part}-images-idx3-ubyte" in str(err.value) and f"{part}-labels-idx1-ubyte" in str(err.value)
