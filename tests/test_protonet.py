@@ -142,3 +142,11 @@ def test_large_episodes_are_accepted_and_match_the_numpy_loss():
     *_, loss = _numpy_episode(xs.numpy(), ys.numpy(), xq.numpy(), yq.numpy(), 3)
     identity = lambda params, x: x  # noqa: E731
     assert float(pn.episode_loss(identity, {}, xs, ys, xq, yq, 3)) == pytest.approx(loss, rel=1e-10)
+
+
+def test_out_of_range_query_labels_name_the_range_in_both_languages():
+    xs, ys, xq, yq = _episode(n_way=4)
+    with pytest.raises(ValueError) as err:
+        pn.episode_loss(lambda params, x: x, {}, xs, ys, xq, yq + 1, 4)
+    assert "query labels must be integers in 0..3" in str(err.value)
+    assert "метки запросного множества должны быть целыми числами от 0 до 3" in str(err.value)
