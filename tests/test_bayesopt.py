@@ -197,3 +197,17 @@ def test_xi_is_in_units_of_the_losses_standard_deviation_by_a_hand_written_step(
     torch.testing.assert_close(res.X[-1], pick(xi * float(y.std())))
     assert not torch.equal(pick(xi * float(y.std())), pick(0.0))  # the margin matters here
     assert not torch.equal(pick(xi * float(y.std())), pick(xi / float(y.std())))
+
+
+@pytest.mark.parametrize("bad", [[[0.0, 1.0]], torch.tensor([[0, 1]])])
+def test_bounds_that_are_not_a_float_tensor_get_a_bilingual_type_error(bad):
+    """A list or an integer tensor is refused by name in both languages (not a raw AttributeError or dtype error)."""
+    with pytest.raises(TypeError) as err:
+        bo.random_search_box(_forrester, bad, 3)
+    assert "must be a floating-point tensor" in str(err.value) and "вещественным тензором" in str(err.value)
+
+
+def test_bayes_opt_needs_at_least_one_initial_point():
+    with pytest.raises(ValueError) as err:
+        bo.bayes_opt(_forrester, torch.tensor([[0.0, 1.0]], dtype=D64), 2, n_init=0)
+    assert "n_init must be an integer >= 1, got 0" in str(err.value) and "числом >= 1" in str(err.value)
