@@ -211,3 +211,25 @@ def test_bayes_opt_needs_at_least_one_initial_point():
     with pytest.raises(ValueError) as err:
         bo.bayes_opt(_forrester, torch.tensor([[0.0, 1.0]], dtype=D64), 2, n_init=0)
     assert "n_init must be an integer >= 1, got 0" in str(err.value) and "числом >= 1" in str(err.value)
+
+
+def test_every_recorded_loss_is_the_objective_at_its_recorded_point():
+    """BOResult's y[i] = f(X[i]) for the initial design and every proposal, in a box that is not [0, 1]."""
+    bounds = torch.tensor([[2.0, 5.0]], dtype=D64)
+    res = bo.bayes_opt(lambda x: float((x[0] - 3.3) ** 2), bounds, 3, n_init=2, candidates=64)
+    assert bool(((res.X >= 2.0) & (res.X <= 5.0)).all())
+    for x, y in zip(res.X, res.y):
+        assert float(y) == pytest.approx(float((x[0] - 3.3) ** 2), rel=1e-12, abs=1e-15)
+
+
+def test_surrogate_scales_with_the_losses():
+    """Scale equivariance: losses c·y give mean c·μ and deviation c·σ (the lengthscale fit standardises y), also for
+    c = 0.05 where the losses' standard deviation is below 1."""
+    X, y = _data(n=10, d=1, seed=8)
+    X, y = torch.tensor(X), torch.tensor(y) * 3.0
+    grid = torch.linspace(0, 1, 7, dtype=D64).unsqueeze(1)
+    mu, sd, _ = bo.fit_surrogate(X, y, grid)
+    for c in (0.05, 4.0):
+        mu_c, sd_c, _ = bo.fit_surrogate(X, c * y, grid)
+        torch.testing.assert_close(mu_c, c * mu, rtol=1e-7, atol=1e-9)
+        torch.testing.assert_close(sd_c, c * sd, rtol=1e-7, atol=1e-9)

@@ -74,3 +74,8 @@ def test_plot_ibp_draws_one_panel_per_setting_with_its_draw():
                 assert (shown == Z.numpy()).all()
     finally:
         plt.close("all")
+
+
+def test_expected_dishes_default_is_the_one_parameter_ibp():
+    """Without β: the one-parameter IBP (β = 1), E K₊ = α H_N with H_N the harmonic number (hand values)."""
+    assert S.ibp_expected_dishes(4, 1.5) == pytest.approx(1.5 * (1 + 1 / 2 + 1 / 3 + 1 / 4), rel=1e-15)

@@ -152,3 +152,11 @@ def test_test_split_is_the_hand_enumerated_one_with_6_and_9_together():
     assert tasks.digit_classes("test") == [(3, 0), (3, 90), (3, 180), (3, 270), (6, 0), (6, 90), (9, 0), (9, 90)]
     train = tasks.digit_classes("train")
     assert {d for d, _ in train} == {0, 1, 2, 4, 5, 7, 8} and len(train) == 22
+
+
+def test_too_large_episodes_state_the_sum_in_both_languages():
+    images = tasks.rotated_digits(tasks.digit_classes("test"))
+    with pytest.raises(ValueError) as err:
+        tasks.sample_episodes(images, 5, 150, 100, 1)
+    assert "k_shot + q_query = 250 exceeds" in str(err.value)
+    assert "k_shot + q_query = 250 больше числа изображений класса" in str(err.value)
