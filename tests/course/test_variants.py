@@ -186,3 +186,26 @@ def test_cli_warns_when_yo_changes_the_variant_and_json_stays_one_object():
         assert "roster" in js.stderr
     quiet = run_cli("Иванов", "Ivanov")
     assert "roster" not in quiet.stderr and quiet.stderr == ""
+
+
+@pytest.mark.parametrize("ru,en", [
+    ("Иванов-", "Ivanov"), ("Иванов", "Ivanov-"), ("Иванов-  ", "Ivanov"), ("Иванов\u2010", "Ivanov"),
+    ("Иванов", "O'"), ("Иванов", "Ivanov\u2019"), ("'Иванов", "Ivanov"), ("Иванов", "-Ivanov"),
+])
+def test_a_joiner_at_either_end_of_either_surname_is_refused(ru, en):
+    """A surname that ends (not only starts) with a hyphen or apostrophe is a typo (a half-typed double surname):
+    the seed formula would give it a variant of its own, so it is refused, naming the surname, in both languages."""
+    with pytest.raises(VariantInputError) as err:
+        assign(ru, en)
+    message = str(err.value)
+    assert "starts or ends with a hyphen/apostrophe" in message
+    assert "начинается или кончается дефисом/апострофом" in message
+    bad = (ru if ru.strip()[0] in "-'\u2010\u2019" or ru.strip()[-1] in "-'\u2010\u2019" else en).strip()
+    assert repr(bad) in message
+
+
+def test_cli_refuses_a_surname_ending_in_a_hyphen():
+    out = run_cli("Римский-", "Rimsky-Korsakov")
+    assert out.returncode == 2
+    assert "variant" not in out.stdout and "вариант" not in out.stdout
+    assert "ends with a hyphen" in out.stderr and "кончается дефисом" in out.stderr

@@ -163,3 +163,73 @@ def test_bad_input_gets_a_bilingual_message(call, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         call()
     assert any("а" <= ch <= "я" for ch in str(err.value.args[0]).lower())
+
+
+def test_nearest_datasets_with_k_equal_to_all_past_datasets_sorts_them_all():
+    rng = np.random.default_rng(6)
+    past = rng.standard_normal((6, 3))
+    new = rng.standard_normal(3)
+    scaled = cdist(new[None] / past.std(0, ddof=1), past / past.std(0, ddof=1), metric="cityblock")[0]
+    assert bo.nearest_datasets(torch.tensor(new), torch.tensor(past), 6).tolist() == list(np.argsort(scaled,
+                                                                                                       kind="stable"))
+
+
+@pytest.mark.parametrize("rows", [3, 5])
+def test_warm_start_refuses_a_best_configuration_count_other_than_the_past_datasets(rows):
+    past = torch.randn(4, 3, generator=torch.Generator().manual_seed(0), dtype=D64)
+    with pytest.raises(ValueError) as err:
+        bo.warm_start_configs(past[0], past, torch.zeros(rows, 2, dtype=D64), 2)
+    assert f"4 past meta-feature rows but {rows} best configurations" in str(err.value)
+    assert f"строк метапризнаков 4, а лучших конфигураций {rows}" in str(err.value)
+
+
+def test_xi_is_in_units_of_the_losses_standard_deviation_by_a_hand_written_step():
+    """One BO step in 1-D by hand: the GP surrogate on the fixed grid, EI over the best loss with margin ξ·s, where
+    s is the standard deviation of the losses so far; the next point is its argmax (and ξ = 0 would pick another)."""
+    bounds = torch.tensor([[0.0, 1.0]], dtype=D64)
+    init = torch.tensor([[0.0], [0.3], [0.8], [1.0]], dtype=D64)
+    xi = 1.0
+    res = bo.bayes_opt(_forrester, bounds, 1, init=init, xi=xi, candidates=201)
+    y = torch.tensor([_forrester(x) for x in init], dtype=D64)
+    grid = torch.linspace(0, 1, 201, dtype=D64).unsqueeze(1)
+    mu, sd, _ = bo.fit_surrogate(init, y, grid, 1e-6)
+    pick = lambda margin: grid[int(torch.argmax(bo.expected_improvement(mu, sd, float(y.min()), margin)))]  # noqa
+    torch.testing.assert_close(res.X[-1], pick(xi * float(y.std())))
+    assert not torch.equal(pick(xi * float(y.std())), pick(0.0))  # the margin matters here
+    assert not torch.equal(pick(xi * float(y.std())), pick(xi / float(y.std())))
+
+
+@pytest.mark.parametrize("bad", [[[0.0, 1.0]], torch.tensor([[0, 1]])])
+def test_bounds_that_are_not_a_float_tensor_get_a_bilingual_type_error(bad):
+    """A list or an integer tensor is refused by name in both languages (not a raw AttributeError or dtype error)."""
+    with pytest.raises(TypeError) as err:
+        bo.random_search_box(_forrester, bad, 3)
+    assert "must be a floating-point tensor" in str(err.value) and "вещественным тензором" in str(err.value)
+
+
+def test_bayes_opt_needs_at_least_one_initial_point():
+    with pytest.raises(ValueError) as err:
+        bo.bayes_opt(_forrester, torch.tensor([[0.0, 1.0]], dtype=D64), 2, n_init=0)
+    assert "n_init must be an integer >= 1, got 0" in str(err.value) and "числом >= 1" in str(err.value)
+
+
+def test_every_recorded_loss_is_the_objective_at_its_recorded_point():
+    """BOResult's y[i] = f(X[i]) for the initial design and every proposal, in a box that is not [0, 1]."""
+    bounds = torch.tensor([[2.0, 5.0]], dtype=D64)
+    res = bo.bayes_opt(lambda x: float((x[0] - 3.3) ** 2), bounds, 3, n_init=2, candidates=64)
+    assert bool(((res.X >= 2.0) & (res.X <= 5.0)).all())
+    for x, y in zip(res.X, res.y):
+        assert float(y) == pytest.approx(float((x[0] - 3.3) ** 2), rel=1e-12, abs=1e-15)
+
+
+def test_surrogate_scales_with_the_losses():
+    """Scale equivariance: losses c·y give mean c·μ and deviation c·σ (the lengthscale fit standardises y), also for
+    c = 0.05 where the losses' standard deviation is below 1."""
+    X, y = _data(n=10, d=1, seed=8)
+    X, y = torch.tensor(X), torch.tensor(y) * 3.0
+    grid = torch.linspace(0, 1, 7, dtype=D64).unsqueeze(1)
+    mu, sd, _ = bo.fit_surrogate(X, y, grid)
+    for c in (0.05, 4.0):
+        mu_c, sd_c, _ = bo.fit_surrogate(X, c * y, grid)
+        torch.testing.assert_close(mu_c, c * mu, rtol=1e-7, atol=1e-9)
+        torch.testing.assert_close(sd_c, c * sd, rtol=1e-7, atol=1e-9)

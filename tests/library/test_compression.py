@@ -120,3 +120,24 @@ def test_deep_compression_pipeline_small():
     assert rep.factor > 1
     assert "total" in rep.table() and "итого" in rep.table(lambda en, ru: ru)
     assert T.mlp_accuracy(res.params, X, y) > 0.6
+
+
+def test_factor_without_huffman_by_hand():
+    """original / Σ_layers (raw ? original : fixed_width): bits summed by hand over two coded layers and a raw one."""
+    rep = C.CompressionReport([
+        C.LayerBits("W1", 100, 40, 3200, indices=90, positions=60, codebook=128, tables=40, fixed_width=300),
+        C.LayerBits("W2", 50, 10, 1600, indices=20, positions=15, codebook=64, tables=30, fixed_width=130),
+        C.LayerBits("b1", 10, 10, 320, raw=True),
+    ])
+    assert rep.original_bits == 5120
+    assert rep.compressed_bits == (90 + 60 + 128 + 40) + (20 + 15 + 64 + 30) + 320
+    assert rep.factor_without_huffman == pytest.approx(5120 / (300 + 130 + 320), rel=1e-15)
+    assert rep.factor == pytest.approx(5120 / 767, rel=1e-15)
+
+
+def test_layer_bits_default_parts_are_zero_bits():
+    """A coded layer whose positions (or any other part) are not given stores 0 bits for it: compressed = the sum
+    of the parts that are given; a raw layer stores its original bits."""
+    assert C.LayerBits("W", 10, 10, 320, indices=30, codebook=64, tables=20).compressed == 114
+    assert C.LayerBits("W", 10, 10, 320, positions=7).compressed == 7
+    assert C.LayerBits("b", 4, 4, 128, raw=True).compressed == 128

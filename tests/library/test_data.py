@@ -111,3 +111,25 @@ def test_mismatched_images_and_labels(tmp_path):
 def test_unknown_dataset():
     with pytest.raises(ValueError, match="unknown dataset"):
         data.load_dataset("cifar")
+
+
+@pytest.mark.parametrize("type_code,big_endian", [(0x09, ">i1"), (0x0C, ">i4"), (0x0E, ">f8"), (0x0B, ">i2")])
+def test_read_idx_signed_and_wide_types_by_the_format_table(tmp_path, type_code, big_endian):
+    """The IDX format's type table (LeCun et al.): 0x09 signed byte, 0x0B/0x0C big-endian int16/int32, 0x0E float64 —
+    negative values and big-endian bytes written by hand, independent of the reader's own table."""
+    arr = np.array([[-128 if type_code == 0x09 else -70000 if type_code == 0x0C else -3, 0, 5],
+                    [7, -1, 100]]).astype(big_endian)
+    raw = struct.pack(">HBB", 0, type_code, 2) + struct.pack(">2I", 2, 3) + arr.tobytes()
+    (tmp_path / "x.idx").write_bytes(raw)
+    out = data.read_idx(tmp_path / "x.idx")
+    assert out.shape == (2, 3) and np.array_equal(out, arr) and out.min() < 0
+
+
+@pytest.mark.parametrize("part,n_labels", [("train", 31), ("t10k", 13), ("t10k", 11)])
+def test_more_or_fewer_labels_than_images_are_refused(tmp_path, part, n_labels):
+    """30 training / 12 test images: one label too many or too few in either part names both files."""
+    fake_mnist(tmp_path)
+    write_idx(tmp_path / f"{part}-labels-idx1-ubyte", np.zeros(n_labels, dtype=np.uint8))
+    with pytest.raises(data.IDXError, match="do not match") as err:
+        data.load_mnist(tmp_path)
+    assert f"{part}-images-idx3-ubyte" in str(err.value) and f"{part}-labels-idx1-ubyte" in str(err.value)

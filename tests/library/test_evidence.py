@@ -341,3 +341,15 @@ def test_evidence_gd_on_a_non_quadratic_log_joint_matches_a_hand_written_loop():
 def test_evidence_gd_needs_a_scalar_log_joint():
     with pytest.raises(ValueError, match=r"(?s)scalar.*\n.*[а-я]"):
         ev.evidence_gd(lambda w: -(w * w), torch.zeros(2, dtype=D64), 1.0, 0.1, 2)
+
+
+def test_log_joint_blr_matches_torch_distributions_away_from_the_origin():
+    """log p(y, w) = log N(y | Xw, σ²I) + log N(w | 0, diag(1/α)) at weights w ≠ 0 (torch.distributions)."""
+    from torch.distributions import Normal
+    X, y = _blr_data(9, 3, seed=7)
+    alpha = torch.tensor([0.5, 2.0, 1.5], dtype=D64)
+    noise_var = 0.3
+    log_joint = ev.log_joint_blr(X, y, alpha, noise_var)
+    for w in (torch.tensor([1.0, -2.0, 0.5], dtype=D64), torch.tensor([-0.3, 0.7, 3.0], dtype=D64)):
+        ref = Normal(X @ w, noise_var ** 0.5).log_prob(y).sum() + Normal(0.0, alpha ** -0.5).log_prob(w).sum()
+        assert float(log_joint(w)) == pytest.approx(float(ref), rel=1e-12)

@@ -143,3 +143,18 @@ def test_integer_tensors_are_refused():
     with pytest.raises(TypeError, match="вещественным"):
         eg.evograd_hypergrad(hg.ridge_inner_loss(Xt, yt), hg.ridge_outer_loss(Xv, yv), torch.zeros(4, dtype=torch.long),
                              torch.ones(4, dtype=D64))
+
+
+def test_default_settings_are_the_papers_and_match_the_closed_form():
+    """Called without settings, both functions use K = 2, σ = 0.01, τ = 0.05 (Bohdal et al. 2021): the limit is the
+    closed-form one-step hypergradient with α = σ²(1 − 1/K)/τ = 1e-3, and one estimate equals the explicit call."""
+    Xt, yt, Xv, yv = _ridge(seed=2)
+    lam = torch.tensor([0.2, 0.1, 0.5, 1.0], dtype=D64)
+    inner, outer = hg.ridge_inner_loss(Xt, yt), hg.ridge_outer_loss(Xv, yv)
+    theta = torch.tensor([1.0, -0.5, 0.3, 0.7], dtype=D64)
+    torch.testing.assert_close(eg.evograd_limit(inner, outer, theta, lam),
+                               _numpy_one_step(Xt, yt, Xv, yv, lam, theta, 0.01 ** 2 * 0.5 / 0.05),
+                               rtol=1e-10, atol=1e-14)
+    default = eg.evograd_hypergrad(inner, outer, theta, lam, generator=torch.Generator().manual_seed(3))
+    explicit = eg.evograd_hypergrad(inner, outer, theta, lam, 2, 0.01, 0.05, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(default, explicit, rtol=0, atol=0)

@@ -248,3 +248,18 @@ def test_ridge_rejects_a_weight_decay_vector_of_the_wrong_length(length):
     Xt, yt, *_ = _ridge()
     with pytest.raises(ValueError, match=r"(?s)lam.*\n.*[а-я]"):
         hg.ridge_solution(Xt, yt, torch.ones(Xt.shape[1] + length - 3, dtype=D64))
+
+
+def test_neumann_stats_by_hand_on_a_diagonal_matrix():
+    """H = diag(1, 3), α = 0.25, K = 3: (I − αH)^k v = (0.75^k, 0.25^k)·v elementwise, so the stats are K + 1 = 4
+    terms, last_term = ‖(I − αH)³v‖/‖v‖, ratio = ‖(I − αH)³v‖/‖(I − αH)²v‖ and the sum α Σ_{k=0}^{3} (I − αH)^k v."""
+    H = torch.diag(torch.tensor([1.0, 3.0], dtype=D64))
+    v = torch.tensor([1.0, 2.0], dtype=D64)
+    stats = {}
+    out = hg.neumann_inverse_hvp(lambda x: H @ x, v, 0.25, 3, stats=stats)
+    d = torch.tensor([0.75, 0.25], dtype=D64)
+    p3, p2 = d ** 3 * v, d ** 2 * v
+    torch.testing.assert_close(out, 0.25 * sum(d ** k * v for k in range(4)), rtol=1e-14, atol=0)
+    assert stats["terms"] == 4 and stats["converged"] is True
+    assert stats["last_term"] == pytest.approx(float(p3.norm() / v.norm()), rel=1e-14)
+    assert stats["ratio"] == pytest.approx(float(p3.norm() / p2.norm()), rel=1e-14)

@@ -56,3 +56,49 @@ def test_bad_input_gets_a_bilingual_message(call, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         call()
     assert any("а" <= ch <= "я" for ch in str(err.value).lower())
+
+
+def test_random_fourier_features_are_stationary_near_the_origin():
+    """The covariance depends on x − x' only, also where x + x' is small (a phase not uniform over a whole period
+    would add E cos(ω(x + x') + 2φ), which is large only there): Var f(0) = 1 and Cov(f(0), f(0.1)) = exp(−0.1²/2ℓ²)."""
+    n, ell = 20000, 0.2
+    f = lb.gp_prior_functions(n, ell, features=64, generator=torch.Generator().manual_seed(1))
+    for x, x2 in ((0.0, 0.0), (0.0, 0.1), (0.02, 0.05)):
+        cov = float((f(torch.full((n,), x)) * f(torch.full((n,), x2))).mean())
+        assert cov == pytest.approx(math.exp(-(x - x2) ** 2 / (2 * ell ** 2)), abs=0.05), (x, x2, cov)
+
+
+def test_grid_minimum_uses_2001_points_by_default():
+    """The default grid is 0, 0.0005, …, 1 (2001 points): the minima of |x − 0.4995| and |x − 0.5005| lie on it
+    (a grid of 2000 points would miss them by 0.00025)."""
+    c = torch.tensor([0.4995, 0.5005])
+
+    def f(x):
+        return (x - c).abs()
+    assert float(lb.grid_minimum(f, 2).max()) < 1e-6
+    assert float(lb.grid_minimum(f, 2, points=2000).min()) > 1e-4
+
+
+def test_a_one_unit_optimizer_is_allowed_and_zero_units_refused():
+    model = lb.RNNBlackBoxOptimizer(1)
+    xs, ys = model.rollout(lb.gp_prior_functions(3, generator=torch.Generator().manual_seed(0)), 3, 2)
+    assert xs.shape == ys.shape == (2, 3)
+    with pytest.raises(ValueError, match="hidden"):
+        lb.RNNBlackBoxOptimizer(0)
+
+
+def test_training_rolls_out_ten_queries_by_default():
+    """Without ``horizon`` each meta-iteration queries every function 10 times and its loss is the mean over
+    t = 1..10 of the best value so far, recomputed here from the recorded queries."""
+    torch.manual_seed(0)
+    model = lb.RNNBlackBoxOptimizer(4)
+    base = lb.gp_prior_functions(3, generator=torch.Generator().manual_seed(2))
+    seen = []
+
+    def f(x):
+        seen.append(base(x.detach()))
+        return base(x)
+    f.n = 3
+    history = lb.train_rnn_optimizer(model, lambda: f, 1)
+    assert len(seen) == 10
+    assert history[0] == pytest.approx(float(torch.cummin(torch.stack(seen), 0).values.mean()), rel=1e-6)

@@ -283,3 +283,51 @@ def test_reptile_history_and_parameters_match_a_hand_written_loop():
         b = b + eps * (torch.stack(adapted_b).mean(0) - b)
     assert history == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert torch.allclose(out["w"], w, atol=1e-12) and torch.allclose(out["b"], b, atol=1e-12)
+
+
+def test_inner_sgd_takes_one_step_by_default():
+    """Without ``steps``: θ − α∇L(θ) with the gradient by plain autograd."""
+    _, loss, params, tb = tiny()
+    theta = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    g = torch.autograd.grad(loss(theta, tb.xs[0], tb.ys[0]), list(theta.values()))
+    out = meta.inner_sgd(loss, params, tb.xs[0], tb.ys[0], ALPHA)
+    for (k, v), gk in zip(params.items(), g):
+        torch.testing.assert_close(out[k], v - ALPHA * gk, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["maml", "fomaml"])
+def test_meta_train_maml_and_fomaml_follow_adam_on_the_loop_gradients(method):
+    """Two meta-iterations on a fixed meta-batch: θ follows torch.optim.Adam fed with the gradients of the
+    plain-autograd loop (second order for "maml"; the inner gradient detached for "fomaml") and the history holds
+    the meta-losses before each update."""
+    _, loss, params, tb = tiny()
+    out, history = meta.meta_train(loss, params, lambda: tb, 2, method=method, inner_lr=ALPHA, meta_lr=0.05)
+    theta = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    opt = torch.optim.Adam(theta.values(), lr=0.05)
+    expected = []
+    for _ in range(2):
+        if method == "maml":
+            grads, value = loop_maml(loss, {k: v.detach() for k, v in theta.items()}, tb, ALPHA, 1)
+        else:
+            fo, value = meta.maml_grad(loss, {k: v.detach() for k, v in theta.items()}, tb, ALPHA, first_order=True)
+            v0 = flat({k: v.detach() for k, v in theta.items()})
+            grads = unflat(explicit_one_step(loss, unflat(v0, params), tb, ALPHA, second_order=False), params)
+        for k, p in theta.items():
+            p.grad = grads[k]
+        opt.step()
+        expected.append(float(value))
+    assert history == pytest.approx(expected, rel=1e-10)
+    for k in params:
+        torch.testing.assert_close(out[k], theta[k].detach(), rtol=1e-9, atol=1e-11)
+
+
+def test_load_checkpoint_reads_the_shipped_file_and_names_a_missing_one():
+    """load_checkpoint(name) is torch.load of metaopt_lib/checkpoints/<name>.pt (weights only); an unknown name is
+    refused in both languages with the path it looked for."""
+    from pathlib import Path
+    path = Path(meta.__file__).resolve().parent / "checkpoints" / "maml_sinusoid.pt"
+    got, want = meta.load_checkpoint("maml_sinusoid"), torch.load(path, weights_only=True)
+    assert got.keys() == want.keys()
+    with pytest.raises(FileNotFoundError) as err:
+        meta.load_checkpoint("no_such_run")
+    assert "no_such_run.pt" in str(err.value) and "нет контрольной точки" in str(err.value)

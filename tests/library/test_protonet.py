@@ -126,3 +126,27 @@ def test_bad_batches_get_a_bilingual_message():
     batch[1] = batch[1] + 7
     with pytest.raises(ValueError, match="0..2"):
         pn.batch_accuracy(lambda p, x: x, {}, batch, 3)
+
+
+def test_default_embedding_is_the_body_of_the_course_digits_net():
+    """``embedding_net()`` is 64-64-64 with ReLU: the parameter shapes of ``tasks.digits_net`` without its head."""
+    body = [(name, tuple(p.shape)) for name, p in tasks.digits_net(5).named_parameters() if not name.startswith("4.")]
+    assert [(name, tuple(p.shape)) for name, p in pn.embedding_net().named_parameters()] == body
+    assert body[0][1] == (64, 64)
+
+
+def test_large_episodes_are_accepted_and_match_the_numpy_loss():
+    """Shapes are compared by value: 300 support and 600 query points (beyond CPython's cached small integers)
+    pass the checks, and the loss is still the hand-computed one."""
+    xs, ys, xq, yq = _episode(n_way=3, k_shot=100, q=200, dim=4, seed=2)
+    *_, loss = _numpy_episode(xs.numpy(), ys.numpy(), xq.numpy(), yq.numpy(), 3)
+    identity = lambda params, x: x  # noqa: E731
+    assert float(pn.episode_loss(identity, {}, xs, ys, xq, yq, 3)) == pytest.approx(loss, rel=1e-10)
+
+
+def test_out_of_range_query_labels_name_the_range_in_both_languages():
+    xs, ys, xq, yq = _episode(n_way=4)
+    with pytest.raises(ValueError) as err:
+        pn.episode_loss(lambda params, x: x, {}, xs, ys, xq, yq + 1, 4)
+    assert "query labels must be integers in 0..3" in str(err.value)
+    assert "метки запросного множества должны быть целыми числами от 0 до 3" in str(err.value)

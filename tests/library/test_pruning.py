@@ -265,3 +265,10 @@ def test_prune_logreg_saliency_must_be_shaped_like_w(shape):
 def test_obs_prune_many_rejects_a_count_out_of_range(n):
     with pytest.raises(ValueError, match=r"(?s)n = .*\n.*[а-я]"):
         P.obs_prune_many(torch.ones(3, dtype=torch.float64), torch.eye(3, dtype=torch.float64), n)
+
+
+def test_prune_curve_takes_the_data_by_keyword_only():
+    """W, b and the data after the fractions are keyword-only (a swapped positional X_train/X_test cannot slip by)."""
+    W, b, X, y = torch.zeros(2, 3), torch.zeros(2), torch.zeros(4, 3), torch.zeros(4, dtype=torch.long)
+    with pytest.raises(TypeError):
+        P.prune_curve("magnitude", [0.5], W, b, X, y, X, y, 2)

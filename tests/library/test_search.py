@@ -255,6 +255,31 @@ def test_coarse_to_fine_fixes_choices_after_the_first_round():
         search.coarse_to_fine(quadratic, SQUARE, 2, 2, shrink=1.0)
 
 
+
+def test_coarse_to_fine_draws_exactly_the_papers_boxes_by_a_hand_written_loop():
+    """A reference loop on SQUARE (x, y uniform on [-1, 1]): round 0 draws u ~ U(0, 1) per dimension; round k draws
+    uniformly in the unit box of width shrink^k around the best so far, pushed inside [0, 1]; the same numpy stream."""
+    shrink, rounds, per = 0.6, 3, 5
+    trials = search.coarse_to_fine(quadratic, SQUARE, rounds, per, shrink=shrink, seed=3)
+    rng = np.random.default_rng(3)
+    expected = []
+    for k in range(rounds):
+        best = min(expected, key=quadratic) if expected else None
+        for _ in range(per):
+            config = {}
+            for name in ("x", "y"):
+                u = rng.random()
+                if best is not None:
+                    width = shrink ** k
+                    lo = min(max((best[name] + 1) / 2 - width / 2, 0.0), 1.0 - width)
+                    u = lo + width * u
+                config[name] = -1 + 2 * u
+            expected.append(config)
+    for t, e in zip(trials, expected, strict=True):
+        assert t.config == pytest.approx(e, abs=1e-12)
+        assert t.loss == pytest.approx(quadratic(e), abs=1e-12)
+
+
 # ------------------------------------------------------------------------------ independent references (issue 13)
 def test_evolution_removes_the_oldest_member_not_the_worst():
     """Regularised evolution against a hand-written loop with the same random stream: the population is a queue
@@ -282,3 +307,23 @@ def test_evolution_removes_the_oldest_member_not_the_worst():
     got = search.evolutionary_search(quadratic, SQUARE, 40, population_size=6, tournament_size=3, seed=5)
     assert [(t.config, t.loss) for t in got] == [(t.config, t.loss) for t in reference(True)]
     assert [t.config for t in got] != [t.config for t in reference(False)]
+
+
+def test_logistic_regression_objective_is_inf_when_training_ends_worse_than_it_started():
+    """A run whose final training objective is finite but above L(0) = log K is a divergence (inf), also when it is
+    only 1.3 log K; the final objective is recomputed with torch.optim.SGD on the same loss."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(12, 2, generator=g, dtype=torch.float64)
+    y = torch.tensor([0, 1] * 6)
+    W = torch.zeros(2, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([W, b], lr=5.0)
+    for _ in range(3):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(X @ W + b, y).backward()
+        opt.step()
+    final = torch.nn.functional.cross_entropy(X @ W + b, y).item()
+    assert math.log(2) < final < 1.5 * math.log(2)  # finite, worse than the start
+    objective = search.logistic_regression_objective(X, y, X, y)
+    assert objective({"lr": 5.0, "weight_decay": 0.0}, 3) == math.inf
+    assert math.isfinite(objective({"lr": 0.5, "weight_decay": 0.0}, 3))

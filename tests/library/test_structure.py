@@ -49,3 +49,33 @@ def test_left_ordered_form():
     assert L.tolist() == [[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1]]
     assert torch.equal(S.left_ordered(L), L)  # idempotent
     assert torch.equal(S.left_ordered(Z[:, [3, 0, 2, 1]]), L)  # invariant to column permutations
+
+
+def test_plot_ibp_draws_one_panel_per_setting_with_its_draw():
+    """One 3.2 × 3.6-inch panel per (α, β); each panel shows the draw ``sample_ibp`` gives for the same generator
+    sequence, and its title states α, β, K₊ of that draw and the closed-form E K₊."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = ((1.0, 1.0), (2.0, 0.5))
+    axes = S.plot_ibp(settings, n_customers=12, seed=4)
+    try:
+        assert len(axes) == 2
+        assert tuple(axes[0].figure.get_size_inches()) == pytest.approx((3.2 * 2, 3.6))
+        g = torch.Generator().manual_seed(4)
+        for ax, (alpha, beta) in zip(axes, settings):
+            Z = S.sample_ibp(12, alpha, beta, g)
+            assert f"α = {alpha:g}, β = {beta:g}" in ax.get_title()
+            assert f"K₊ = {Z.shape[1]}, E K₊ = {S.ibp_expected_dishes(12, alpha, beta):.1f}" in ax.get_title()
+            shown = ax.images[0].get_array()
+            assert shown.shape == (12, max(Z.shape[1], 1))
+            if Z.shape[1]:
+                assert (shown == Z.numpy()).all()
+    finally:
+        plt.close("all")
+
+
+def test_expected_dishes_default_is_the_one_parameter_ibp():
+    """Without β: the one-parameter IBP (β = 1), E K₊ = α H_N with H_N the harmonic number (hand values)."""
+    assert S.ibp_expected_dishes(4, 1.5) == pytest.approx(1.5 * (1 + 1 / 2 + 1 / 3 + 1 / 4), rel=1e-15)

@@ -123,3 +123,40 @@ def test_without_a_generator_sampling_follows_torchs_global_seed():
     c = tasks.sample_sinusoid_tasks(4, 5)
     assert not torch.equal(a.xs, b.xs)  # successive meta-batches differ
     assert torch.equal(a.xs, c.xs) and torch.equal(a.yq, c.yq)  # and the seed reproduces them
+
+
+@pytest.mark.parametrize("amplitude,phase", [
+    (torch.tensor(1.0), torch.tensor(0.5)),                      # 0-D: one task must still be a length-1 vector
+    (torch.ones(2, 1), torch.ones(2, 1)),                        # 2-D
+    (torch.ones(3), torch.ones(2)),                              # lengths differ
+])
+def test_sinusoid_tasks_refuse_amplitude_and_phase_that_are_not_vectors_of_one_length(amplitude, phase):
+    with pytest.raises(ValueError) as err:
+        tasks.sinusoid_tasks(amplitude, phase, 2, 3)
+    assert "1-D tensors of the same length" in str(err.value) and "одномерными тензорами" in str(err.value)
+
+
+def test_sinusoid_inputs_are_uniform_on_minus_five_five():
+    """x ~ U[−5, 5] (Finn et al. 2017): inside the range, mean 0 and variance 10²/12 within 4 standard errors."""
+    x = tasks.sample_sinusoid_x(40, 500, torch.Generator().manual_seed(1))
+    assert x.shape == (40, 500, 1) and x.min() >= -5 and x.max() <= 5
+    assert x.min() < -4.9 and x.max() > 4.9
+    var = 100 / 12
+    assert abs(x.mean().item()) < 4 * math.sqrt(var / x.numel())
+    assert abs(x.var().item() - var) < 0.05 * var
+
+
+def test_test_split_is_the_hand_enumerated_one_with_6_and_9_together():
+    """The test split by hand: every rotation of 3, and 6 and 9 at 0° and 90° (their half turns are each other),
+    so no training digit is a rotation of a test digit; the training split is the 22 classes of the other digits."""
+    assert tasks.digit_classes("test") == [(3, 0), (3, 90), (3, 180), (3, 270), (6, 0), (6, 90), (9, 0), (9, 90)]
+    train = tasks.digit_classes("train")
+    assert {d for d, _ in train} == {0, 1, 2, 4, 5, 7, 8} and len(train) == 22
+
+
+def test_too_large_episodes_state_the_sum_in_both_languages():
+    images = tasks.rotated_digits(tasks.digit_classes("test"))
+    with pytest.raises(ValueError) as err:
+        tasks.sample_episodes(images, 5, 150, 100, 1)
+    assert "k_shot + q_query = 250 exceeds" in str(err.value)
+    assert "k_shot + q_query = 250 больше числа изображений класса" in str(err.value)

@@ -173,3 +173,19 @@ def test_mlp_loss_l2_term_and_train_logreg_step_size_by_hand():
     for lr in (0.0, -0.5, float("nan")):
         with pytest.raises(ValueError, match="lr"):
             T.train_logreg(X, y, 2, lr=lr, epochs=1)
+
+
+def test_init_mlp_is_kaiming_uniform_for_relu():
+    """W_l ~ U(−√(6/n_in), √(6/n_in)) drawn in layer order from one generator — what torch.nn.init.kaiming_uniform_
+    (gain √2 for ReLU) draws from the same generator; biases are zero."""
+    sizes = (5, 40, 3)
+    params = T.init_mlp(sizes, seed=7, dtype=torch.float64)
+    g = torch.Generator().manual_seed(7)
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        ref = torch.nn.init.kaiming_uniform_(torch.empty(n_out, n_in, dtype=torch.float64), nonlinearity="relu",
+                                             generator=g)
+        torch.testing.assert_close(params[f"W{i}"], ref, rtol=1e-12, atol=1e-12)
+        bound = math.sqrt(6.0 / n_in)
+        W = params[f"W{i}"]
+        assert W.min() >= -bound and W.max() <= bound and W.min() < -0.5 * bound and W.max() > 0.5 * bound
+        assert torch.equal(params[f"b{i}"], torch.zeros(n_out, dtype=torch.float64))

@@ -81,6 +81,16 @@ class TestValidate:
         raises(ValueError, lambda: V.weights("c", [0, 0]), "c", "zero")
 
 
+    def test_symmetry_tolerance_is_relative_to_the_largest_entry(self):
+        """Rounding asymmetry of a float32 Hessian (10⁻⁶ of its largest entry, here in an entry that is ~0) passes;
+        an asymmetry of 10⁻³ of it does not; a tiny matrix is judged on its own scale, not an absolute 10⁻⁶."""
+        M = torch.tensor([[100.0, 5e-5], [0.0, 100.0]])
+        assert V.positive_definite("H", M) is M
+        raises(ValueError, lambda: V.positive_definite("H", torch.tensor([[100.0, 0.1], [0.0, 100.0]])), "symmetric")
+        raises(ValueError, lambda: V.positive_definite("H", torch.tensor([[1e-6, 5e-7], [0.0, 1e-6]], dtype=D64)),
+               "symmetric")
+
+
 class TestHypergrad:
     def _ridge(self):
         g = torch.Generator().manual_seed(0)

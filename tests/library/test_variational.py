@@ -251,3 +251,14 @@ def test_structure_bound_exact_against_hand_enumeration_to_1e_10():
         total += q * (float(ell) - float((G * kl_w).sum()))
     total -= float(kl_divergence(Bernoulli(pi_q), Bernoulli(pi_p)).sum())
     assert float(V.structure_bound_exact(terms, pi_q, pi_p)) == pytest.approx(total, abs=1e-10)
+
+
+@pytest.mark.parametrize("bad", ["Sigma_q", "A"])
+def test_kl_gaussian_prior_refuses_a_wrongly_shaped_sigma_q_or_a(bad):
+    """μ of length 2 with a 3×3 Σ_q (or A) is refused naming both shapes, in both languages."""
+    mu = torch.zeros(2, dtype=torch.float64)
+    mats = {"Sigma_q": torch.eye(2, dtype=torch.float64), "A": torch.eye(2, dtype=torch.float64)}
+    mats[bad] = torch.eye(3, dtype=torch.float64)
+    with pytest.raises(ValueError) as err:
+        V.kl_gaussian_prior(mu, mats["Sigma_q"], mats["A"])
+    assert "Sigma_q and A must be [2, 2]" in str(err.value) and "Sigma_q и A должны быть [2, 2]" in str(err.value)
