@@ -4,7 +4,8 @@ For each module ``metaopt_lib/<name>.py`` the script lets cosmic-ray (pinned in 
 generate every mutant (replaced operators, numbers, comparisons, booleans, ``break``/``continue``, loops that run
 zero times, ...), draws a seeded sample of them (the whole run over 2 cores takes days: 15–40 s of pytest per
 mutant), applies each to a scratch copy of the repository and runs the module's fast tests against it:
-``tests/test_<name>.py`` plus the module's classes in ``tests/test_validation.py`` and ``tests/test_properties.py``
+``tests/library/test_<name>.py`` plus the module's classes in ``tests/library/test_validation.py`` and
+``tests/library/test_properties.py``
 (``EXTRA_TARGETS`` for validate, seeding, i18n), with ``pytest -x -q -p no:cacheprovider`` and the "mutation"
 Hypothesis profile. Each run is forked from a server that has imported torch, numpy, pytest and hypothesis once
 (the mutated ``metaopt_lib`` is imported afresh in every child): the same tests on the same mutants, without the
@@ -45,36 +46,48 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = ("bayesopt", "compression", "data", "evidence", "evograd", "hypergrad", "hypernet", "learned_blackbox",
            "learned_opt", "meta", "protonet", "pruning", "schedule", "search", "seeding", "structure", "tasks",
            "training", "validate", "variational", "i18n")
-# Modules whose fast tests are not (only) tests/test_<name>.py and the classes named after them.
+# Modules whose fast tests are not (only) test_<name>.py and the classes named after them (test files are named
+# by their file name and found wherever they stand: tests/ before the floors, tests/library/ and tests/course/ since).
 EXTRA_TARGETS = {
-    "validate": ["tests/test_validation.py"],  # every module's misuse tests go through validate's checks
-    "seeding": ["tests/test_foundation.py::test_set_seed_fixes_every_generator", "tests/test_seeding.py"],
-    "i18n": ["tests/test_foundation.py::test_translator", "tests/test_validation.py::TestValidate",
-             "tests/test_i18n.py"],
+    "validate": ["test_validation.py"],  # every module's misuse tests go through validate's checks
+    "seeding": ["test_foundation.py::test_set_seed_fixes_every_generator", "test_seeding.py"],
+    "i18n": ["test_foundation.py::test_translator", "test_validation.py::TestValidate", "test_i18n.py"],
 }
 
 
 def _copy_tree(dest: Path, rev: str | None) -> None:
-    """The library and its tests at ``rev`` (``git archive``) or as in the working tree."""
+    """The library, the course runtime (some of the library's tests live beside the runtime's) and the tests at
+    ``rev`` (``git archive``; parts that ``rev`` does not have are left out) or as in the working tree."""
+    parts = ("metaopt_lib", "metaopt_course", "tests", "pyproject.toml")
     if rev:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "metaopt_lib", "tests", "pyproject.toml"],
+        listed = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", rev], check=True,
+                                capture_output=True, text=True).stdout.split()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, *[p for p in parts if p in listed]],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     else:
-        for part in ("metaopt_lib", "tests"):
+        for part in parts[:-1]:
             shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
 
 
+def _find(work: Path, target: str) -> str | None:
+    """``tests/…/<file>[::<name>]`` for a target given by its file name, wherever the file stands under tests/."""
+    file, _, name = target.partition("::")
+    found = sorted((work / "tests").rglob(file))
+    return None if not found else found[0].relative_to(work).as_posix() + (f"::{name}" if name else "")
+
+
 def _test_targets(work: Path, name: str) -> list[str]:
     if name in EXTRA_TARGETS:  # (files added later are left out when measuring an older --rev)
-        return [t for t in EXTRA_TARGETS[name] if (work / t.split("::")[0]).exists()]
-    targets = [f"tests/test_{name}.py"] if (work / "tests" / f"test_{name}.py").exists() else []
+        return [t for t in (_find(work, target) for target in EXTRA_TARGETS[name]) if t]
+    own = _find(work, f"test_{name}.py")
+    targets = [own] if own else []
     cls = "Test" + "".join(part.capitalize() for part in name.split("_"))
     for extra in ("test_validation.py", "test_properties.py"):
-        path = work / "tests" / extra
-        if path.exists() and f"class {cls}" in path.read_text():
-            targets.append(f"tests/{extra}::{cls}")
+        path = _find(work, extra)
+        if path and f"class {cls}" in (work / path).read_text():
+            targets.append(f"{path}::{cls}")
     return targets
 
 

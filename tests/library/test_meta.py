@@ -10,6 +10,7 @@ from torch.autograd.functional import hessian
 from torch.func import functional_call
 
 from metaopt_lib import meta, tasks
+from metaopt_lib.checkpoint import load_checkpoint
 from metaopt_lib.seeding import set_seed
 
 ALPHA = 0.3  # a large inner step makes the Hessian term matter
@@ -322,12 +323,12 @@ def test_meta_train_maml_and_fomaml_follow_adam_on_the_loop_gradients(method):
 
 
 def test_load_checkpoint_reads_the_shipped_file_and_names_a_missing_one():
-    """load_checkpoint(name) is torch.load of metaopt_lib/checkpoints/<name>.pt (weights only); an unknown name is
+    """metaopt_lib.checkpoint.load_checkpoint(name) is torch.load of metaopt_lib/checkpoints/<name>.pt (weights only); an unknown name is
     refused in both languages with the path it looked for."""
     from pathlib import Path
     path = Path(meta.__file__).resolve().parent / "checkpoints" / "maml_sinusoid.pt"
-    got, want = meta.load_checkpoint("maml_sinusoid"), torch.load(path, weights_only=True)
+    got, want = load_checkpoint("maml_sinusoid"), torch.load(path, weights_only=True)
     assert got.keys() == want.keys()
     with pytest.raises(FileNotFoundError) as err:
-        meta.load_checkpoint("no_such_run")
+        load_checkpoint("no_such_run")
     assert "no_such_run.pt" in str(err.value) and "нет контрольной точки" in str(err.value)
