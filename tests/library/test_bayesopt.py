@@ -233,3 +233,12 @@ def test_surrogate_scales_with_the_losses():
         mu_c, sd_c, _ = bo.fit_surrogate(X, c * y, grid)
         torch.testing.assert_close(mu_c, c * mu, rtol=1e-7, atol=1e-9)
         torch.testing.assert_close(sd_c, c * sd, rtol=1e-7, atol=1e-9)
+
+
+def test_nearest_datasets_names_both_meta_feature_counts_in_both_languages():
+    """3 meta-features in the past, 2 in the new dataset: the message states the two counts, EN and RU."""
+    past = torch.zeros(4, 3, dtype=D64)
+    with pytest.raises(ValueError) as err:
+        bo.nearest_datasets(torch.zeros(2, dtype=D64), past, 1)
+    assert "past has 3 meta-features, new has 2" in str(err.value)
+    assert "у past 3 метапризнаков, у new — 2" in str(err.value)

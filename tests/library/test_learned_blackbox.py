@@ -102,3 +102,16 @@ def test_training_rolls_out_ten_queries_by_default():
     history = lb.train_rnn_optimizer(model, lambda: f, 1)
     assert len(seen) == 10
     assert history[0] == pytest.approx(float(torch.cummin(torch.stack(seen), 0).values.mean()), rel=1e-6)
+
+
+def test_default_optimizer_has_32_gru_units_like_torch_modules_built_by_hand():
+    """Without ``hidden``: a GRUCell(3, 32) and a Linear(32, 1) — the same tensors as torch's own modules built
+    from the same global seed — and a zero learned initial state of 32 units."""
+    torch.manual_seed(11)
+    model = lb.RNNBlackBoxOptimizer()
+    torch.manual_seed(11)
+    cell, readout = torch.nn.GRUCell(3, 32), torch.nn.Linear(32, 1)
+    for mine, ref in ((model.cell, cell), (model.readout, readout)):
+        assert [n for n, _ in mine.named_parameters()] == [n for n, _ in ref.named_parameters()]
+        assert all(torch.equal(a, r) for a, r in zip(mine.parameters(), ref.parameters()))
+    assert torch.equal(model.h0.detach(), torch.zeros(1, 32))
