@@ -115,3 +115,12 @@ def test_default_optimizer_has_32_gru_units_like_torch_modules_built_by_hand():
         assert [n for n, _ in mine.named_parameters()] == [n for n, _ in ref.named_parameters()]
         assert all(torch.equal(a, r) for a, r in zip(mine.parameters(), ref.parameters()))
     assert torch.equal(model.h0.detach(), torch.zeros(1, 32))
+
+
+@pytest.mark.parametrize("lengthscale", [0, 0.0, -0.5])
+def test_a_lengthscale_of_zero_or_below_is_refused_in_both_languages(lengthscale):
+    """ℓ = 0 would give infinite frequencies (NaN functions), ℓ < 0 is not a length: refused, naming the value."""
+    with pytest.raises(ValueError) as err:
+        lb.gp_prior_functions(2, lengthscale=lengthscale)
+    assert f"lengthscale must be > 0, got {lengthscale!r}" in str(err.value)
+    assert f"должен быть > 0, получено {lengthscale!r}" in str(err.value)

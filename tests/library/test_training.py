@@ -217,3 +217,19 @@ def test_train_logreg_follows_a_hand_written_fista_loop_iterate_by_iterate(epoch
         x_prev, t = (W_new, b_new), t_next
     W, b = T.train_logreg(X, y, 3, l1=l1, l2=l2, epochs=epochs, lr=lr, init=(W0, b0))
     assert torch.allclose(W, x_prev[0], rtol=0, atol=1e-12) and torch.allclose(b, x_prev[1], rtol=0, atol=1e-12)
+
+
+def test_init_with_the_wrong_number_of_classes_names_its_rows_in_both_languages():
+    """init W with 2 rows and 4 columns for n_classes = 3: the message states the 2 rows (not the 4 columns)."""
+    X, y = torch.randn(6, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError) as err:
+        T.train_logreg(X, y, 3, epochs=1, init=(torch.zeros(2, 4, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)))
+    assert "init W has 2 rows, expected n_classes = 3" in str(err.value)
+    assert "в начальной W 2 строк, ожидалось n_classes = 3" in str(err.value)
+
+
+def test_init_mlp_uses_seed_zero_by_default():
+    """Without seed: the same tensors as init_mlp(..., seed=0) called explicitly (and not those of seed 1)."""
+    default, zero, one = T.init_mlp((4, 3, 2)), T.init_mlp((4, 3, 2), seed=0), T.init_mlp((4, 3, 2), seed=1)
+    assert all(torch.equal(default[k], zero[k]) for k in zero)
+    assert not torch.equal(default["W1"], one["W1"])
