@@ -223,7 +223,8 @@ def test_init_with_the_wrong_number_of_classes_names_its_rows_in_both_languages(
     """init W with 2 rows and 4 columns for n_classes = 3: the message states the 2 rows (not the 4 columns)."""
     X, y = torch.randn(6, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2])
     with pytest.raises(ValueError) as err:
-        T.train_logreg(X, y, 3, epochs=1, init=(torch.zeros(2, 4, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)))
+        T.train_logreg(X, y, 3, epochs=1,
+                       init=(torch.zeros(2, 4, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)))
     assert "init W has 2 rows, expected n_classes = 3" in str(err.value)
     assert "в начальной W 2 строк, ожидалось n_classes = 3" in str(err.value)
 
