@@ -233,3 +233,38 @@ def test_surrogate_scales_with_the_losses():
         mu_c, sd_c, _ = bo.fit_surrogate(X, c * y, grid)
         torch.testing.assert_close(mu_c, c * mu, rtol=1e-7, atol=1e-9)
         torch.testing.assert_close(sd_c, c * sd, rtol=1e-7, atol=1e-9)
+
+
+def test_nearest_datasets_names_both_meta_feature_counts_in_both_languages():
+    """3 meta-features in the past, 2 in the new dataset: the message states the two counts, EN and RU."""
+    past = torch.zeros(4, 3, dtype=D64)
+    with pytest.raises(ValueError) as err:
+        bo.nearest_datasets(torch.zeros(2, dtype=D64), past, 1)
+    assert "past has 3 meta-features, new has 2" in str(err.value)
+    assert "у past 3 метапризнаков, у new — 2" in str(err.value)
+
+
+def test_bayes_opt_starts_from_a_single_given_point_and_refuses_none():
+    """A warm start from one point is valid: it is evaluated first, then BO proposes inside the box; an ``init``
+    with no rows gets the bilingual message naming its shape."""
+    bounds = torch.tensor([[0.0, 1.0]], dtype=D64)
+    res = bo.bayes_opt(_forrester, bounds, 1, init=torch.tensor([[0.25]], dtype=D64))
+    assert res.X.shape == (2, 1) and float(res.X[0, 0]) == 0.25
+    assert res.y.tolist() == [_forrester(x) for x in res.X]
+    with pytest.raises(ValueError) as err:
+        bo.bayes_opt(_forrester, bounds, 1, init=torch.zeros(0, 1, dtype=D64))
+    assert "init must be [m, 1] with m >= 1, got (0, 1)" in str(err.value)
+    assert "init должен иметь форму [m, 1] при m >= 1, получено (0, 1)" in str(err.value)
+
+
+def test_fit_lengthscale_searches_25_log_spaced_values_in_0_03_to_1_by_default():
+    """Without ``grid``: the documented 25 values log-spaced in [0.03, 1], passed explicitly. A GP sample with
+    lengthscale 0.2 puts the maximum inside the grid, where a grid of another size has other values."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.rand(30, 1, generator=gen, dtype=D64)
+    y = torch.linalg.cholesky(bo.rbf_kernel(X, X, 0.2) + 1e-8 * torch.eye(30, dtype=D64)) @ torch.randn(
+        30, generator=gen, dtype=D64)
+    grid = torch.logspace(math.log10(0.03), 0.0, 25, dtype=D64)
+    best = bo.fit_lengthscale(X, y, grid=grid)
+    assert 0.03 < best < 1.0
+    assert bo.fit_lengthscale(X, y) == best

@@ -141,3 +141,22 @@ def test_layer_bits_default_parts_are_zero_bits():
     assert C.LayerBits("W", 10, 10, 320, indices=30, codebook=64, tables=20).compressed == 114
     assert C.LayerBits("W", 10, 10, 320, positions=7).compressed == 7
     assert C.LayerBits("b", 4, 4, 128, raw=True).compressed == 128
+
+
+def test_retrain_centroids_has_no_weight_decay_by_default():
+    """Without ``l2``: the same codebooks and parameters as an explicit ``l2=0.0`` call (a penalty of any other
+    sign or size moves them)."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.rand(40, 5, generator=g)
+    y = (X[:, 0] > 0.5).long()
+    params = T.init_mlp((5, 6, 2), seed=3)
+    masks = {n: params[n].abs() > 0.1 for n in ("W1", "W2")}
+    books, assign = {}, {}
+    for n in masks:
+        books[n], assign[n] = C.quantize_layer(params[n], masks[n], 3)
+    default = C.retrain_centroids(params, masks, books, assign, X, y, epochs=5, lr=1e-2)
+    explicit = C.retrain_centroids(params, masks, books, assign, X, y, epochs=5, lr=1e-2, l2=0.0)
+    decayed = C.retrain_centroids(params, masks, books, assign, X, y, epochs=5, lr=1e-2, l2=0.1)
+    for a, b in zip(default, explicit):
+        assert all(torch.equal(a[k], b[k]) for k in b)
+    assert not torch.equal(default[0]["W1"], decayed[0]["W1"])

@@ -133,3 +133,18 @@ def test_more_or_fewer_labels_than_images_are_refused(tmp_path, part, n_labels):
     with pytest.raises(data.IDXError, match="do not match") as err:
         data.load_mnist(tmp_path)
     assert f"{part}-images-idx3-ubyte" in str(err.value) and f"{part}-labels-idx1-ubyte" in str(err.value)
+
+
+@pytest.mark.parametrize("how", ["argument", "environment", "neither"])
+def test_mnist_fallback_names_the_folder_it_looked_in_both_languages(tmp_path, capsys, monkeypatch, how):
+    """The notice names the folder that was searched: the argument, else $METAOPT_MNIST_DIR, else says it is unset."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.delenv(data.MNIST_ENV, raising=False)
+    if how == "environment":
+        monkeypatch.setenv(data.MNIST_ENV, str(empty))
+    data.load_mnist(empty if how == "argument" else None)
+    en, ru = capsys.readouterr().out.strip().splitlines()[-2:]
+    where = f"${data.MNIST_ENV} (not set)" if how == "neither" else str(empty)
+    assert en.startswith(f"MNIST IDX files not found in {where}: ")
+    assert ru.startswith(f"Файлы MNIST (IDX) не найдены в {where}: ")

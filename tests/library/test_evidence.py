@@ -353,3 +353,12 @@ def test_log_joint_blr_matches_torch_distributions_away_from_the_origin():
     for w in (torch.tensor([1.0, -2.0, 0.5], dtype=D64), torch.tensor([-0.3, 0.7, 3.0], dtype=D64)):
         ref = Normal(X @ w, noise_var ** 0.5).log_prob(y).sum() + Normal(0.0, alpha ** -0.5).log_prob(w).sum()
         assert float(log_joint(w)) == pytest.approx(float(ref), rel=1e-12)
+
+
+def test_radius_message_quotes_beta_times_lambda_max_in_both_languages():
+    """β = 0.5, λmax = 2: β·λmax = 1 > 0.68, quoted as 1 in English and in Russian (and 0.68/2 = 0.34 as the limit)."""
+    with pytest.raises(ValueError) as err:
+        ev.entropy_change_bound(torch.tensor(3.0), torch.tensor(5.0), 0.5, lambda_max=2.0, strict=True)
+    en, ru = str(err.value).splitlines()
+    assert "β·λmax(H) = 1 > 0.68" in en and "below 0.34" in en
+    assert "β·λmax(H) = 1 > 0.68" in ru and "ниже 0.34" in ru

@@ -263,3 +263,16 @@ def test_neumann_stats_by_hand_on_a_diagonal_matrix():
     assert stats["terms"] == 4 and stats["converged"] is True
     assert stats["last_term"] == pytest.approx(float(p3.norm() / v.norm()), rel=1e-14)
     assert stats["ratio"] == pytest.approx(float(p3.norm() / p2.norm()), rel=1e-14)
+
+
+def test_neumann_divergence_warning_states_the_growth_and_the_last_term_in_both_languages():
+    """H = 1, α = 3, v = 2: every term is multiplied by 1 − αH = −2, so after K = 3 steps the last term is
+    (−2)³·2 = −16: ratio 2, ‖last term‖/‖v‖ = 16/2 = 8 (by hand), stated in English and in Russian."""
+    from metaopt_lib.validate import SolverError
+
+    with pytest.raises(SolverError) as err:
+        hg.neumann_inverse_hvp(lambda x: x, torch.tensor([2.0], dtype=D64), 3.0, 3, strict=True)
+    msg = str(err.value)
+    assert "grew by a factor 2 per step (‖last term‖/‖v‖ = 8)" in msg
+    assert "растёт в 2 раза за шаг (‖последний член‖/‖v‖ = 8)" in msg
+    assert msg.count("α = 3") == 2

@@ -102,3 +102,25 @@ def test_training_rolls_out_ten_queries_by_default():
     history = lb.train_rnn_optimizer(model, lambda: f, 1)
     assert len(seen) == 10
     assert history[0] == pytest.approx(float(torch.cummin(torch.stack(seen), 0).values.mean()), rel=1e-6)
+
+
+def test_default_optimizer_has_32_gru_units_like_torch_modules_built_by_hand():
+    """Without ``hidden``: a GRUCell(3, 32) and a Linear(32, 1) — the same tensors as torch's own modules built
+    from the same global seed — and a zero learned initial state of 32 units."""
+    torch.manual_seed(11)
+    model = lb.RNNBlackBoxOptimizer()
+    torch.manual_seed(11)
+    cell, readout = torch.nn.GRUCell(3, 32), torch.nn.Linear(32, 1)
+    for mine, ref in ((model.cell, cell), (model.readout, readout)):
+        assert [n for n, _ in mine.named_parameters()] == [n for n, _ in ref.named_parameters()]
+        assert all(torch.equal(a, r) for a, r in zip(mine.parameters(), ref.parameters()))
+    assert torch.equal(model.h0.detach(), torch.zeros(1, 32))
+
+
+@pytest.mark.parametrize("lengthscale", [0, 0.0, -0.5])
+def test_a_lengthscale_of_zero_or_below_is_refused_in_both_languages(lengthscale):
+    """ℓ = 0 would give infinite frequencies (NaN functions), ℓ < 0 is not a length: refused, naming the value."""
+    with pytest.raises(ValueError) as err:
+        lb.gp_prior_functions(2, lengthscale=lengthscale)
+    assert f"lengthscale must be > 0, got {lengthscale!r}" in str(err.value)
+    assert f"должен быть > 0, получено {lengthscale!r}" in str(err.value)

@@ -332,3 +332,26 @@ def test_load_checkpoint_reads_the_shipped_file_and_names_a_missing_one():
     with pytest.raises(FileNotFoundError) as err:
         load_checkpoint("no_such_run")
     assert "no_such_run.pt" in str(err.value) and "нет контрольной точки" in str(err.value)
+
+
+def test_anil_takes_one_inner_step_by_default():
+    """Without ``steps``: the hand-written loop's gradient with one inner step on the head."""
+    _, loss, params, tb = tiny()
+    head = ["2.weight", "2.bias"]
+    g, _ = meta.anil_grad(loss, params, tb, ALPHA, head=head)
+    g_loop, _ = loop_maml(loss, params, tb, ALPHA, 1, adapt=head)
+    for k in g:
+        torch.testing.assert_close(g[k], g_loop[k], rtol=1e-10, atol=1e-12)
+
+
+def test_meta_train_steps_with_adam_at_1e_3_by_default():
+    """Without ``meta_lr``: one meta-iteration is torch.optim.Adam with lr 1e-3 fed the loop's MAML gradient."""
+    _, loss, params, tb = tiny()
+    out, _ = meta.meta_train(loss, params, lambda: tb, 1, inner_lr=ALPHA)
+    theta = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    grads, _ = loop_maml(loss, params, tb, ALPHA, 1)
+    for k, p in theta.items():
+        p.grad = grads[k]
+    torch.optim.Adam(theta.values(), lr=1e-3).step()
+    for k in params:
+        torch.testing.assert_close(out[k], theta[k].detach(), rtol=1e-9, atol=1e-11)

@@ -272,3 +272,37 @@ def test_prune_curve_takes_the_data_by_keyword_only():
     W, b, X, y = torch.zeros(2, 3), torch.zeros(2), torch.zeros(4, 3), torch.zeros(4, dtype=torch.long)
     with pytest.raises(TypeError):
         P.prune_curve("magnitude", [0.5], W, b, X, y, X, y, 2)
+
+
+def test_prune_logreg_retrains_for_100_epochs_by_default():
+    """"magnitude_retrain" without retrain_epochs = the magnitude mask, then train_logreg for 100 epochs from the
+    previous optimum with that mask (what the signature documents), called by hand."""
+    g = torch.Generator().manual_seed(2)
+    X = torch.randn(12, 4, generator=g, dtype=torch.float64)
+    y = torch.arange(12) % 3
+    W, b = torch.randn(3, 4, generator=g, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    keep = W.abs() >= W.abs().flatten().sort().values[6]  # the 6 smallest of 12 removed
+    expected = T.train_logreg(X, y, 3, l2=0.01, epochs=100, lr=0.5, mask=keep, init=(W, b))
+    got = P.prune_logreg("magnitude_retrain", 0.5, W=W, b=b, X_train=X, y_train=y, n_classes=3, l2=0.01)
+    assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
+    fewer = T.train_logreg(X, y, 3, l2=0.01, epochs=99, lr=0.5, mask=keep, init=(W, b))
+    assert not torch.equal(fewer[0], expected[0])  # 99 epochs would be told apart
+
+
+def test_hutchinson_with_zero_probes_is_refused_not_nan():
+    """0 probes would be the mean of nothing (0/0 = NaN): a bilingual error naming n_samples and its bound."""
+    with pytest.raises(ValueError) as err:
+        P.hutchinson_hessian_diag(lambda p: (p["w"] ** 2).sum(), {"w": torch.ones(3, dtype=torch.float64)},
+                                  n_samples=0)
+    assert "argument n_samples = 0 must be" in str(err.value)
+    assert "аргумент n_samples = 0 должен быть" in str(err.value)
+
+
+def test_horseshoe_draws_a_single_group_and_refuses_none():
+    """n_groups = 1 is a valid prior (one group of weights sharing z_1): shape [1, 3], w = s·z_1·ŵ with every
+    |w_1j| / |ŵ_1j| equal; n_groups = 0 is refused in both languages."""
+    w = P.sample_horseshoe_weights(1, 3, generator=torch.Generator().manual_seed(0))
+    assert w.shape == (1, 3) and bool(torch.isfinite(w).all())
+    with pytest.raises(ValueError) as err:
+        P.sample_horseshoe_weights(0, 3)
+    assert "n_groups" in str(err.value) and "должны быть положительны" in str(err.value)

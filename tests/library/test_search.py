@@ -327,3 +327,26 @@ def test_logistic_regression_objective_is_inf_when_training_ends_worse_than_it_s
     objective = search.logistic_regression_objective(X, y, X, y)
     assert objective({"lr": 5.0, "weight_decay": 0.0}, 3) == math.inf
     assert math.isfinite(objective({"lr": 0.5, "weight_decay": 0.0}, 3))
+
+
+def test_hyperband_uses_eta_3_by_default():
+    """Without eta: Li et al. (2018), Table 1, R = 81, η = 3 (the paper's default)."""
+    assert search.hyperband_brackets(81) == [
+        [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)],
+        [(34, 3), (11, 9), (3, 27), (1, 81)],
+        [(15, 9), (5, 27), (1, 81)],
+        [(8, 27), (2, 81)],
+        [(5, 81)],
+    ]
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.5])
+def test_logistic_regression_objective_refuses_a_step_size_of_zero_or_below(lr):
+    """lr = 0 would return the starting loss log K as if the model had been trained: refused, both languages."""
+    X = torch.randn(6, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    y = torch.tensor([0, 1, 0, 1, 0, 1])
+    objective = search.logistic_regression_objective(X, y, X, y, max_steps=3)
+    with pytest.raises(ValueError) as err:
+        objective({"lr": lr, "weight_decay": 0.0})
+    assert f"argument config['lr'] = {lr:g} must be" in str(err.value)
+    assert f"аргумент config['lr'] = {lr:g} должен быть" in str(err.value)

@@ -79,3 +79,21 @@ def test_plot_ibp_draws_one_panel_per_setting_with_its_draw():
 def test_expected_dishes_default_is_the_one_parameter_ibp():
     """Without β: the one-parameter IBP (β = 1), E K₊ = α H_N with H_N the harmonic number (hand values)."""
     assert S.ibp_expected_dishes(4, 1.5) == pytest.approx(1.5 * (1 + 1 / 2 + 1 / 3 + 1 / 4), rel=1e-15)
+
+
+def test_plot_ibp_draws_with_seed_zero_by_default():
+    """Without ``seed``: the panels show the draws of ``sample_ibp`` from a generator seeded with 0."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = ((3.0, 1.0), (2.0, 2.0))
+    axes = S.plot_ibp(settings, n_customers=10)
+    try:
+        g = torch.Generator().manual_seed(0)
+        for ax, (alpha, beta) in zip(axes, settings):
+            Z = S.sample_ibp(10, alpha, beta, g)
+            assert f"K₊ = {Z.shape[1]}," in ax.get_title()
+            assert ax.images[0].get_array().shape == (10, Z.shape[1]) and (ax.images[0].get_array() == Z.numpy()).all()
+    finally:
+        plt.close("all")

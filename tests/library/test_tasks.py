@@ -160,3 +160,13 @@ def test_too_large_episodes_state_the_sum_in_both_languages():
         tasks.sample_episodes(images, 5, 150, 100, 1)
     assert "k_shot + q_query = 250 exceeds" in str(err.value)
     assert "k_shot + q_query = 250 больше числа изображений класса" in str(err.value)
+
+
+def test_rotated_digits_are_sklearns_pixels_divided_by_16():
+    """Pixels in [0, 1]: sklearn's digits (0..16) divided by 16, so the brightest pixel is exactly 1."""
+    from sklearn.datasets import load_digits
+
+    raw = load_digits()
+    got = tasks.rotated_digits([(0, 0)])[(0, 0)]
+    expected = torch.tensor(raw.images[raw.target == 0].reshape(-1, 64), dtype=torch.float32) / 16
+    assert torch.equal(got, expected) and float(got.max()) == 1.0

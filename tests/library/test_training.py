@@ -189,3 +189,48 @@ def test_init_mlp_is_kaiming_uniform_for_relu():
         W = params[f"W{i}"]
         assert W.min() >= -bound and W.max() <= bound and W.min() < -0.5 * bound and W.max() > 0.5 * bound
         assert torch.equal(params[f"b{i}"], torch.zeros(n_out, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 3, 6])
+def test_train_logreg_follows_a_hand_written_fista_loop_iterate_by_iterate(epochs):
+    """FISTA as Beck & Teboulle (2009) write it: t₁ = 1, y₁ = x₀; x_k = prox(y_k − ∇f(y_k)/L),
+    t_{k+1} = (1 + √(1 + 4t_k²))/2, y_{k+1} = x_k + (t_k − 1)/t_{k+1}·(x_k − x_{k−1}). The gradient by autograd of
+    the mean cross-entropy + l2·ΣW², the prox soft thresholding, L from the eigenvalues of [X, 1]ᵀ[X, 1]/n with
+    numpy (½λmax + 2·l2), the step lr/L. The first iterates differ if t₁ ≠ 1, which the optimum would not show."""
+    import numpy as np
+
+    g = torch.Generator().manual_seed(5)
+    X = torch.randn(9, 3, generator=g, dtype=torch.float64)
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 1])
+    W0, b0 = torch.randn(3, 3, generator=g, dtype=torch.float64), torch.randn(3, generator=g, dtype=torch.float64)
+    l1, l2, lr = 0.02, 0.05, 0.9
+    Xt = np.hstack([X.numpy(), np.ones((9, 1))])
+    step = lr / (0.5 * np.linalg.eigvalsh(Xt.T @ Xt / 9)[-1] + 2 * l2)
+    x_prev, y_k, t = (W0, b0), (W0, b0), 1.0
+    for _ in range(epochs):
+        W, b = (v.clone().requires_grad_(True) for v in y_k)
+        (F.cross_entropy(X @ W.T + b, y) + l2 * (W ** 2).sum()).backward()
+        W_new, b_new = (W - step * W.grad).detach(), (b - step * b.grad).detach()
+        W_new = torch.sign(W_new) * torch.clamp(W_new.abs() - step * l1, min=0)
+        t_next = (1 + math.sqrt(1 + 4 * t * t)) / 2
+        y_k = tuple(new + (t - 1) / t_next * (new - old) for new, old in zip((W_new, b_new), x_prev))
+        x_prev, t = (W_new, b_new), t_next
+    W, b = T.train_logreg(X, y, 3, l1=l1, l2=l2, epochs=epochs, lr=lr, init=(W0, b0))
+    assert torch.allclose(W, x_prev[0], rtol=0, atol=1e-12) and torch.allclose(b, x_prev[1], rtol=0, atol=1e-12)
+
+
+def test_init_with_the_wrong_number_of_classes_names_its_rows_in_both_languages():
+    """init W with 2 rows and 4 columns for n_classes = 3: the message states the 2 rows (not the 4 columns)."""
+    X, y = torch.randn(6, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError) as err:
+        T.train_logreg(X, y, 3, epochs=1,
+                       init=(torch.zeros(2, 4, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)))
+    assert "init W has 2 rows, expected n_classes = 3" in str(err.value)
+    assert "в начальной W 2 строк, ожидалось n_classes = 3" in str(err.value)
+
+
+def test_init_mlp_uses_seed_zero_by_default():
+    """Without seed: the same tensors as init_mlp(..., seed=0) called explicitly (and not those of seed 1)."""
+    default, zero, one = T.init_mlp((4, 3, 2)), T.init_mlp((4, 3, 2), seed=0), T.init_mlp((4, 3, 2), seed=1)
+    assert all(torch.equal(default[k], zero[k]) for k in zero)
+    assert not torch.equal(default["W1"], one["W1"])

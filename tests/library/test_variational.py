@@ -262,3 +262,11 @@ def test_kl_gaussian_prior_refuses_a_wrongly_shaped_sigma_q_or_a(bad):
     with pytest.raises(ValueError) as err:
         V.kl_gaussian_prior(mu, mats["Sigma_q"], mats["A"])
     assert "Sigma_q and A must be [2, 2]" in str(err.value) and "Sigma_q и A должны быть [2, 2]" in str(err.value)
+
+
+def test_a_probability_outside_the_open_interval_is_named_by_its_value():
+    """The message quotes the offending probability (1.5), not the first one (0.5), in both languages."""
+    with pytest.raises(ValueError) as err:
+        V.bernoulli_kl(torch.tensor([0.5, 1.5]), torch.tensor([0.5, 0.5]))
+    assert "pi_q must lie strictly inside (0, 1), found 1.5" in str(err.value)
+    assert "pi_q должны лежать строго в (0, 1), найдено 1.5" in str(err.value)
