@@ -294,8 +294,7 @@ class DeepCompressionResult:
 def deep_compression(params: dict[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor, n_classes: int, *,
                      prune: dict[str, float] | float = 0.8, n_clusters: dict[str, int] | int = 16,
                      index_bits: int = 4, retrain_epochs: int = 300, centroid_epochs: int = 100,
-                     lr: float = 1e-2, centroid_lr: float = 1e-3, l2: float = 1e-4,
-                     seed: int = 0) -> DeepCompressionResult:
+                     lr: float = 1e-2, centroid_lr: float = 1e-3, l2: float = 1e-4) -> DeepCompressionResult:
     """The Deep Compression pipeline on an MLP (``metaopt_lib.training``) (Han, Mao & Dally 2016):
 
     1. prune each weight matrix by magnitude (``prune``: fraction removed, per layer or one for all) and retrain
@@ -305,7 +304,8 @@ def deep_compression(params: dict[str, torch.Tensor], X: torch.Tensor, y: torch.
     4. Huffman-code the cluster indices and the relative positions (``index_bits`` bits per gap before coding).
 
     Returns the compressed parameters, masks, codebooks, assignments, the bit report and the parameters after
-    each stage. Biases are kept as 32-bit floats and counted.
+    each stage. Biases are kept as 32-bit floats and counted. Deterministic: every stage is full-batch and starts
+    from ``params`` (so there is no seed to set).
     """
     from metaopt_lib.pruning import layerwise_magnitude_masks
     from metaopt_lib.training import mlp_weight_names, train_mlp
@@ -316,7 +316,7 @@ def deep_compression(params: dict[str, torch.Tensor], X: torch.Tensor, y: torch.
     if any(int(k) < 1 for k in k_d.values()):
         raise ValueError(both("n_clusters must be ≥ 1", "n_clusters должно быть ≥ 1"))
     masks = layerwise_magnitude_masks({n: params[n] for n in names}, prune_d)
-    pruned = train_mlp(X, y, n_classes, epochs=retrain_epochs, lr=lr, l2=l2, masks=masks, init=params, seed=seed)
+    pruned = train_mlp(X, y, n_classes, epochs=retrain_epochs, lr=lr, l2=l2, masks=masks, init=params)
     codebooks, assignments = {}, {}
     for n in names:
         codebooks[n], assignments[n] = quantize_layer(pruned[n], masks[n], int(k_d[n]))

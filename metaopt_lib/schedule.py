@@ -117,7 +117,8 @@ def meta_train_schedule(init_steps: torch.Tensor, sample_problems: Callable[[], 
 
 def best_constant_step(eigvals: torch.Tensor, e0: torch.Tensor, horizon: int, grid: torch.Tensor | None = None
                        ) -> float:
-    """The constant step η (on ``grid``, default 400 values log-spaced in [1e-3, 1e2] divided by max λ) with the
+    """The constant step η (on ``grid``, default 400 values log-spaced in [1e-3, 2.5] divided by max λ: a constant
+    step above 2/λmax diverges on the stiffest direction, so the grid stops a little beyond it) with the
     smallest :func:`schedule_meta_loss` over the given problems: the tuned baseline a learned schedule must beat."""
     _check_int(horizon, "horizon", 1)
     top = float(eigvals.max())

@@ -103,3 +103,20 @@ def test_bad_input_gets_a_bilingual_message(call, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         call()
     assert any("а" <= ch <= "я" for ch in str(err.value).lower())
+
+
+def test_best_constant_step_default_grid_is_the_documented_one():
+    """The default grid: 400 steps log-spaced in [1e-3, 2.5]/λmax (its docstring). The best step on that grid is
+    found here by evaluating the meta-loss of each constant step by hand, as a loop."""
+    eig = torch.tensor([[1.0, 0.1, 3.0], [2.0, 0.5, 0.05]], dtype=torch.float64)
+    e0 = torch.ones_like(eig)
+    T = 7
+    grid = torch.logspace(-3, math.log10(2.5), 400, dtype=torch.float64) / float(eig.max())
+    losses = []
+    for g in grid:  # a constant step g for T steps: each error coordinate shrinks by (1 − gλ) per step, and the
+        # meta-loss is the mean over problems of log f(x_T)/f(x_0), f = ½ Σ λ e²
+        f_T = (0.5 * eig * e0 ** 2 * (1 - g * eig) ** (2 * T)).sum(dim=1)
+        f_0 = (0.5 * eig * e0 ** 2).sum(dim=1)
+        losses.append(float(torch.log(f_T / f_0).mean()))
+    expected = float(grid[min(range(len(grid)), key=lambda i: losses[i])])
+    assert sc.best_constant_step(eig, e0, T) == pytest.approx(expected, rel=1e-12)
