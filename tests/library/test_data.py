@@ -148,3 +148,11 @@ def test_mnist_fallback_names_the_folder_it_looked_in_both_languages(tmp_path, c
     where = f"${data.MNIST_ENV} (not set)" if how == "neither" else str(empty)
     assert en.startswith(f"MNIST IDX files not found in {where}: ")
     assert ru.startswith(f"Файлы MNIST (IDX) не найдены в {where}: ")
+
+
+def test_mnist_subset_without_a_seed_is_the_seed_zero_subset(tmp_path):
+    fake_mnist(tmp_path)
+    default = data.load_mnist(tmp_path, n_train=10, n_test=5)
+    zero, one = (data.load_mnist(tmp_path, n_train=10, n_test=5, seed=s) for s in (0, 1))
+    assert torch.equal(default.X_train, zero.X_train) and torch.equal(default.y_test, zero.y_test)
+    assert not torch.equal(one.X_train, zero.X_train)  # the subset does depend on the seed

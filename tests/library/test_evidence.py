@@ -362,3 +362,10 @@ def test_radius_message_quotes_beta_times_lambda_max_in_both_languages():
     en, ru = str(err.value).splitlines()
     assert "β·λmax(H) = 1 > 0.68" in en and "below 0.34" in en
     assert "β·λmax(H) = 1 > 0.68" in ru and "ниже 0.34" in ru
+
+
+def test_a_three_dimensional_design_matrix_gets_a_bilingual_message():
+    X, y = torch.zeros(2, 3, 4, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"X must be a 2-D tensor .*\[2, 3, 4\]") as err:
+        ev.log_evidence_blr(X, y, 1.0, 1.0)
+    assert "двумерным" in str(err.value)

@@ -1,6 +1,8 @@
 """metaopt_lib.evograd against independent ground truths: the closed-form ridge hypergradients (numpy), the
 Monte-Carlo mean of many estimates, and the deterministic small-σ limit of one estimate."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -158,3 +160,10 @@ def test_default_settings_are_the_papers_and_match_the_closed_form():
     default = eg.evograd_hypergrad(inner, outer, theta, lam, generator=torch.Generator().manual_seed(3))
     explicit = eg.evograd_hypergrad(inner, outer, theta, lam, 2, 0.01, 0.05, torch.Generator().manual_seed(3))
     torch.testing.assert_close(default, explicit, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("sigma, temperature", [(math.inf, 0.05), (0.01, math.inf), (float("inf"), 0.05)])
+def test_an_infinite_sigma_or_temperature_is_refused_in_both_languages(sigma, temperature):
+    with pytest.raises(ValueError, match="finite number > 0") as err:
+        eg.evograd_step_size(sigma, temperature, 2)
+    assert "конечным числом" in str(err.value)

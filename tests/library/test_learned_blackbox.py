@@ -124,3 +124,11 @@ def test_a_lengthscale_of_zero_or_below_is_refused_in_both_languages(lengthscale
         lb.gp_prior_functions(2, lengthscale=lengthscale)
     assert f"lengthscale must be > 0, got {lengthscale!r}" in str(err.value)
     assert f"должен быть > 0, получено {lengthscale!r}" in str(err.value)
+
+
+def test_a_negative_number_of_training_steps_is_refused_in_both_languages():
+    sample = lambda: lb.gp_prior_functions(2, generator=torch.Generator().manual_seed(0))  # noqa: E731
+    assert lb.train_rnn_optimizer(lb.RNNBlackBoxOptimizer(4), sample, 0) == []  # zero steps: allowed, no history
+    with pytest.raises(ValueError, match="n_iters must be an integer >= 0, got -1") as err:
+        lb.train_rnn_optimizer(lb.RNNBlackBoxOptimizer(4), sample, -1)
+    assert "n_iters должно быть целым числом >= 0" in str(err.value)

@@ -355,3 +355,11 @@ def test_meta_train_steps_with_adam_at_1e_3_by_default():
     torch.optim.Adam(theta.values(), lr=1e-3).step()
     for k in params:
         torch.testing.assert_close(out[k], theta[k].detach(), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("steps", [1.5, True])
+def test_a_fractional_or_boolean_number_of_inner_steps_is_refused_in_both_languages(steps):
+    _, loss, params, tb = tiny()
+    with pytest.raises(ValueError, match="steps must be an integer >= 0") as err:
+        meta.maml_objective(loss, params, tb, ALPHA, steps=steps)
+    assert "steps должно быть целым >= 0" in str(err.value)

@@ -150,3 +150,13 @@ def test_out_of_range_query_labels_name_the_range_in_both_languages():
         pn.episode_loss(lambda params, x: x, {}, xs, ys, xq, yq + 1, 4)
     assert "query labels must be integers in 0..3" in str(err.value)
     assert "метки запросного множества должны быть целыми числами от 0 до 3" in str(err.value)
+
+
+def test_the_missing_class_message_names_only_the_classes_without_support():
+    xs, _, xq, yq = _episode()
+    ys = torch.tensor([0, 0, 2, 2, 0, 2])  # class 1 (of 0..2) has no support example
+    identity = lambda params, x: x  # noqa: E731
+    with pytest.raises(ValueError) as err:
+        pn.episode_loss(identity, {}, xs, ys, xq, yq, 3)
+    assert "classes [1] have no support example" in str(err.value)
+    assert "у классов [1] нет ни одного примера" in str(err.value)

@@ -67,6 +67,11 @@ class TestValidate:
         raises(ValueError, lambda: V.integer("k", -1, ge=0), "k", "-1", ">= 0")
         raises(ValueError, lambda: V.integer("k", False), "k")
 
+    def test_integer_upper_bound(self):
+        assert V.integer("k", 4, le=4) == 4 and V.integer("k", 4.0, ge=4, le=4) == 4
+        raises(ValueError, lambda: V.integer("k", 5, le=4), "k", "5", "<= 4")
+        raises(ValueError, lambda: V.integer("k", 1000, ge=0, le=999), "k", "1000", "<= 999")
+
     def test_tensor_same_dtype_and_positive_definite(self):
         raises(ValueError, lambda: V.tensor("X", torch.tensor([1.0, NAN, math.inf])), "X", "1 NaN", "1 ±inf")
         raises(TypeError, lambda: V.tensor("X", torch.tensor([1, 2])), "X", "int64")

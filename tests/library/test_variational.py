@@ -270,3 +270,12 @@ def test_a_probability_outside_the_open_interval_is_named_by_its_value():
         V.bernoulli_kl(torch.tensor([0.5, 1.5]), torch.tensor([0.5, 0.5]))
     assert "pi_q must lie strictly inside (0, 1), found 1.5" in str(err.value)
     assert "pi_q должны лежать строго в (0, 1), найдено 1.5" in str(err.value)
+
+
+def test_log_evidence_at_a_noise_scale_other_than_one_half_equals_torch_distributions():
+    # at s = 0.5, s² = s/2: the other tests cannot tell the noise variance from s/2
+    X, y, _, A = _linreg()
+    s = 0.3
+    ref = MultivariateNormal(torch.zeros(len(y), dtype=X.dtype),
+                             s * s * torch.eye(len(y), dtype=X.dtype) + X @ torch.linalg.inv(A) @ X.T).log_prob(y)
+    assert torch.isclose(V.linreg_log_evidence(X, y, s, A), ref)
