@@ -160,3 +160,12 @@ def test_retrain_centroids_has_no_weight_decay_by_default():
     for a, b in zip(default, explicit):
         assert all(torch.equal(a[k], b[k]) for k in b)
     assert not torch.equal(default[0]["W1"], decayed[0]["W1"])
+
+
+def test_a_fully_pruned_layer_stores_no_index_position_or_table_bits():
+    """An all-False mask keeps nothing: no symbols, no gaps, so 0 index bits, 0 position bits and 0 table bits
+    (only the codebook's 32 bits per shared value remain)."""
+    mask = torch.zeros(4, 4, dtype=torch.bool)
+    lb = C.layer_bits("w", mask, torch.zeros(0, dtype=torch.long), 2, 3)
+    assert (lb.indices, lb.positions, lb.tables) == (0, 0, 0)
+    assert lb.codebook == 32 * 2

@@ -156,3 +156,12 @@ def test_mnist_subset_without_a_seed_is_the_seed_zero_subset(tmp_path):
     zero, one = (data.load_mnist(tmp_path, n_train=10, n_test=5, seed=s) for s in (0, 1))
     assert torch.equal(default.X_train, zero.X_train) and torch.equal(default.y_test, zero.y_test)
     assert not torch.equal(one.X_train, zero.X_train)  # the subset does depend on the seed
+
+
+def test_a_four_byte_header_declaring_three_dimensions_is_a_truncated_header(tmp_path):
+    """A file holding exactly the 4 magic bytes of a valid IDX header (type 0x08, ndim = 3) is long enough for the
+    magic number but not for the 3 sizes: the format's table says 4 + 4·3 = 16 header bytes are needed."""
+    path = tmp_path / "four.idx"
+    path.write_bytes(bytes([0, 0, 0x08, 3]))
+    with pytest.raises(data.IDXError, match=r"truncated header \(4 bytes, 16 expected\)"):
+        data.read_idx(path)

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from metaopt_lib import hypergrad as hg
 from metaopt_lib.seeding import set_seed
+from metaopt_lib.validate import SolverError
 
 D64 = torch.float64
 
@@ -276,3 +277,14 @@ def test_neumann_divergence_warning_states_the_growth_and_the_last_term_in_both_
     assert "grew by a factor 2 per step (‖last term‖/‖v‖ = 8)" in msg
     assert "растёт в 2 раза за шаг (‖последний член‖/‖v‖ = 8)" in msg
     assert msg.count("α = 3") == 2
+
+
+def test_a_diverging_neumann_series_names_the_same_growth_in_both_languages():
+    """H = [3.5], α = 1, K = 1, v = [2]: the last term is (1 − 3.5)·v, so ‖last term‖/‖v‖ = 2.5 by hand (a
+    non-integer ratio); both the English and the Russian message must show 2.5."""
+    H = torch.tensor([[3.5]], dtype=torch.float64)
+    with pytest.raises(SolverError) as err:
+        hg.neumann_inverse_hvp(lambda p: H @ p, torch.tensor([2.0], dtype=torch.float64), 1.0, 1, strict=True)
+    msg = str(err.value)
+    assert "(‖last term‖/‖v‖ = 2.5)" in msg
+    assert "(‖последний член‖/‖v‖ = 2.5)" in msg

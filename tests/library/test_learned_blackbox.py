@@ -132,3 +132,13 @@ def test_a_negative_number_of_training_steps_is_refused_in_both_languages():
     with pytest.raises(ValueError, match="n_iters must be an integer >= 0, got -1") as err:
         lb.train_rnn_optimizer(lb.RNNBlackBoxOptimizer(4), sample, -1)
     assert "n_iters должно быть целым числом >= 0" in str(err.value)
+
+
+def test_grid_minimum_refuses_a_one_point_grid_in_both_languages():
+    """One grid point would return f(0) as the 'minimum' of [0, 1]: refused, in English and Russian."""
+    f = lambda x: (x - 0.5) ** 2  # noqa: E731
+    with pytest.raises(ValueError) as err:
+        lb.grid_minimum(f, 1, points=1)
+    msg = str(err.value)
+    assert "points must be an integer >= 2, got 1" in msg
+    assert "points должно быть целым числом >= 2, получено 1" in msg

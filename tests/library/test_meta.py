@@ -363,3 +363,14 @@ def test_a_fractional_or_boolean_number_of_inner_steps_is_refused_in_both_langua
     with pytest.raises(ValueError, match="steps must be an integer >= 0") as err:
         meta.maml_objective(loss, params, tb, ALPHA, steps=steps)
     assert "steps должно быть целым >= 0" in str(err.value)
+
+
+def test_meta_train_callback_gets_each_iterations_own_loss():
+    """The callback at iteration ``it`` receives the loss that meta_train returns as history[it] (over 3 Adam
+    iterations, whose losses differ)."""
+    _, loss, params, tb = tiny()
+    seen = []
+    _, history = meta.meta_train(loss, params, lambda: tb, 3, method="maml", inner_lr=ALPHA, meta_lr=0.05,
+                                 callback=lambda it, theta, value: seen.append((it, value)))
+    assert len(set(history)) == 3
+    assert seen == [(i, history[i]) for i in range(3)]

@@ -160,3 +160,15 @@ def test_the_missing_class_message_names_only_the_classes_without_support():
         pn.episode_loss(identity, {}, xs, ys, xq, yq, 3)
     assert "classes [1] have no support example" in str(err.value)
     assert "у классов [1] нет ни одного примера" in str(err.value)
+
+
+def test_a_meta_batch_of_three_tensors_gets_the_bilingual_four_tensor_message():
+    """(xs, ys, xq) without yq is refused by the library's own message, in English and Russian, not by Python's
+    English-only unpacking error."""
+    episodes = [_episode(seed=s) for s in range(2)]
+    batch = tuple(torch.stack([e[i] for e in episodes]) for i in range(3))
+    with pytest.raises(ValueError) as err:
+        pn.batch_loss(lambda p, x: x, {}, batch, 3)
+    msg = str(err.value)
+    assert "tasks must be (xs, ys, xq, yq)" in msg
+    assert "tasks должен быть (xs, ys, xq, yq)" in msg

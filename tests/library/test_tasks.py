@@ -170,3 +170,12 @@ def test_rotated_digits_are_sklearns_pixels_divided_by_16():
     got = tasks.rotated_digits([(0, 0)])[(0, 0)]
     expected = torch.tensor(raw.images[raw.target == 0].reshape(-1, 64), dtype=torch.float32) / 16
     assert torch.equal(got, expected) and float(got.max()) == 1.0
+
+
+def test_sample_episodes_draws_every_image_of_a_class_even_when_images_outnumber_their_width():
+    """Each class holds 6 images of width 2 (image i is [i, i]); over 300 one-image episodes every one of the 6
+    images must be drawn (hand enumeration: P(a given image never drawn) = (5/6)^300 < 1e-23)."""
+    images = {(0, 0): torch.arange(6.).repeat_interleave(2).reshape(6, 2)}
+    xs, ys, xq, yq = tasks.sample_episodes(images, 1, 1, 1, 300, generator=torch.Generator().manual_seed(0))
+    drawn = set(xs[..., 0].flatten().tolist()) | set(xq[..., 0].flatten().tolist())
+    assert drawn == {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}

@@ -234,3 +234,13 @@ def test_init_mlp_uses_seed_zero_by_default():
     default, zero, one = T.init_mlp((4, 3, 2)), T.init_mlp((4, 3, 2), seed=0), T.init_mlp((4, 3, 2), seed=1)
     assert all(torch.equal(default[k], zero[k]) for k in zero)
     assert not torch.equal(default["W1"], one["W1"])
+
+
+def test_train_mlp_has_one_hidden_layer_of_32_units_by_default():
+    """Without ``hidden``, train_mlp builds one hidden layer of 32 units: W1 is [32, n_features], W2 [k, 32]."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(20, 5, generator=g)
+    y = torch.arange(20) % 3
+    params = T.train_mlp(X, y, 3, epochs=1)
+    assert params["W1"].shape == (32, 5)
+    assert params["W2"].shape == (3, 32)

@@ -397,3 +397,12 @@ class TestHypernet:
         raises(TypeError, lambda: hn.train_hypernet(X, y, (3, 2), (0.1, 1.0), steps=1), "X: float64",
                "float32")
         raises(ValueError, lambda: hn.train_hypernet(X.float(), y, (3, 2), (0.1, 1.0), steps=1, lr=-1.0), "lr")
+
+
+def test_positive_definite_refuses_a_non_square_matrix_in_both_languages():
+    """A 2×3 matrix is not square: the bilingual message, not torch's size mismatch of the symmetry check."""
+    with pytest.raises(ValueError) as err:
+        V.positive_definite("H", torch.zeros(2, 3))
+    msg = str(err.value)
+    assert "argument H must be a square matrix, got shape (2, 3)" in msg
+    assert "аргумент H должен быть квадратной матрицей, получена форма (2, 3)" in msg
