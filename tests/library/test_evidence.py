@@ -369,3 +369,14 @@ def test_a_three_dimensional_design_matrix_gets_a_bilingual_message():
     with pytest.raises(ValueError, match=r"X must be a 2-D tensor .*\[2, 3, 4\]") as err:
         ev.log_evidence_blr(X, y, 1.0, 1.0)
     assert "двумерным" in str(err.value)
+
+
+def test_entropy_bound_with_a_zero_trace_gives_no_radius_warning():
+    """Tr H = 0, Tr H² = 2 (eigenvalues ±1): the estimate Tr H²/Tr H of λmax is undefined and not used, so at
+    β = 0.1 (β·|λ| = 0.1, inside the radius) no warning; the bound is −β·0 − β²·2 = −0.02 by hand."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = ev.entropy_change_bound(torch.tensor(0.0, dtype=torch.float64),
+                                        torch.tensor(2.0, dtype=torch.float64), 0.1)
+    assert float(value) == pytest.approx(-0.02, rel=1e-12)

@@ -288,3 +288,13 @@ def test_a_diverging_neumann_series_names_the_same_growth_in_both_languages():
     msg = str(err.value)
     assert "(‖last term‖/‖v‖ = 2.5)" in msg
     assert "(‖последний член‖/‖v‖ = 2.5)" in msg
+
+
+def test_conjugate_gradient_solves_a_unit_norm_right_hand_side():
+    """‖b‖ = 1 exactly is an ordinary right-hand side: H = diag(2, 4), b = e₁ gives x = [0.5, 0], as
+    torch.linalg.solve, after at least one iteration."""
+    H = torch.diag(torch.tensor([2.0, 4.0], dtype=torch.float64))
+    b = torch.tensor([1.0, 0.0], dtype=torch.float64)
+    res = hg.conjugate_gradient(lambda p: H @ p, b)
+    torch.testing.assert_close(res.x, torch.linalg.solve(H, b))
+    assert res.iterations >= 1

@@ -219,3 +219,15 @@ def test_meta_train_lstm_is_silent_unless_asked_for_progress(capsys):
     lo.meta_train_lstm(phi, lambda: (lo.quadratic_problems(W, y), torch.zeros(2, 2)), 1, horizon=2, truncation=2)
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_default_lstm_optimizer_is_two_layers_of_20_units():
+    """Andrychowicz et al. (2016): a two-layer LSTM of 20 hidden units. The defaults equal hidden=20, layers=2
+    drawn from the same generator, and the first layer's weights are [4·20, 2] and [4·20, 20]."""
+    default = lo.init_lstm_optimizer(generator=torch.Generator().manual_seed(3))
+    explicit = lo.init_lstm_optimizer(hidden=20, layers=2, generator=torch.Generator().manual_seed(3))
+    assert default.keys() == explicit.keys()
+    for k in explicit:
+        torch.testing.assert_close(default[k], explicit[k])
+    assert default["lstm0.weight_ih"].shape == (80, 2)
+    assert default["lstm0.weight_hh"].shape == (80, 20)

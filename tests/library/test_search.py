@@ -350,3 +350,24 @@ def test_logistic_regression_objective_refuses_a_step_size_of_zero_or_below(lr):
         objective({"lr": lr, "weight_decay": 0.0})
     assert f"argument config['lr'] = {lr:g} must be" in str(err.value)
     assert f"аргумент config['lr'] = {lr:g} должен быть" in str(err.value)
+
+
+def test_evolutionary_search_with_a_tournament_of_one_picks_a_random_parent():
+    """tournament_size = 1 (no selection pressure) is allowed: the trials equal a hand-written loop that draws one
+    member of the population as the parent from the same numpy generator."""
+    got = search.evolutionary_search(quadratic, SQUARE, 12, population_size=4, tournament_size=1, seed=2)
+    rng = np.random.default_rng(2)
+    trials = []
+    for _ in range(4):
+        c = search.sample_config(SQUARE, rng)
+        trials.append((c, quadratic(c)))
+    population = list(trials)
+    while len(trials) < 12:
+        parent = population[int(rng.choice(len(population), size=1, replace=False)[0])]
+        c = search.mutate(SQUARE, parent[0], rng, 0.1)
+        trials.append((c, quadratic(c)))
+        population = population[1:] + [trials[-1]]
+    assert len(got) == 12
+    for t, (c, loss) in zip(got, trials):
+        assert t.config == pytest.approx(c)
+        assert t.loss == pytest.approx(loss)
