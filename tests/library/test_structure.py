@@ -97,3 +97,9 @@ def test_plot_ibp_draws_with_seed_zero_by_default():
             assert ax.images[0].get_array().shape == (10, Z.shape[1]) and (ax.images[0].get_array() == Z.numpy()).all()
     finally:
         plt.close("all")
+
+
+def test_slide_settings_are_the_five_panels_of_the_lecture_slide():
+    """The (α, β) of panels (a)–(e) of the MIPT lecture slide on the Indian buffet process, written out by hand:
+    (1, 1), (1, 1/2), (1/2, 1), (1, 2), (3/2, 1)."""
+    assert S.SLIDE_SETTINGS == ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0), (1.0, 2.0), (1.5, 1.0))
